@@ -1,0 +1,55 @@
+#include "core/alert.h"
+
+#include "core/json_text.h"
+
+namespace trailhound {
+
+std::string Alert::ToJson() const {
+  std::string out = "{\"alert_id\":";
+  AppendJsonString(out, alert_id);
+  out += ",\"rule\":";
+  AppendJsonString(out, rule);
+  out += ",\"severity\":";
+  AppendJsonString(out, severity);
+  out += ",\"tags\":[";
+  for (size_t i = 0; i < tags.size(); ++i) {
+    if (i) out.push_back(',');
+    AppendJsonString(out, tags[i]);
+  }
+  out += "],\"eventID\":";
+  if (event_id.empty()) out += "null"; else AppendJsonString(out, event_id);
+  out += ",\"eventTime\":";
+  if (event_time.empty()) out += "null"; else AppendJsonString(out, event_time);
+  out += ",\"fields\":";
+  out += fields_json.empty() ? "{}" : fields_json;
+  out += ",\"source\":";
+  out += position.ToJson();
+  out += "}";
+  return out;
+}
+
+std::string MakeAlertId(std::string_view rule, std::string_view event_key) {
+  // FNV-1a, 128-bit variant (offset basis and prime from the FNV spec).
+  unsigned __int128 hash = (static_cast<unsigned __int128>(0x6c62272e07bb0142ULL) << 64) |
+                           0x62b821756295c58dULL;
+  const unsigned __int128 prime =
+      (static_cast<unsigned __int128>(0x0000000001000000ULL) << 64) | 0x000000000000013BULL;
+  auto mix = [&](std::string_view bytes) {
+    for (unsigned char c : bytes) {
+      hash ^= c;
+      hash *= prime;
+    }
+  };
+  mix(rule);
+  mix(std::string_view("\0", 1));
+  mix(event_key);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(32, '0');
+  for (int i = 31; i >= 0; --i) {
+    out[i] = kHex[static_cast<unsigned>(hash & 0xf)];
+    hash >>= 4;
+  }
+  return out;
+}
+
+}  // namespace trailhound

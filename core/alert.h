@@ -1,0 +1,39 @@
+// The alert model: what a rule match turns into, and the sink alerts go to.
+// `alert_id` is stable: the same rule and eventID give the same id on every
+// replay, so downstream can drop duplicates.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/source_position.h"
+
+namespace trailhound {
+
+struct Alert {
+  std::string alert_id;
+  std::string rule;
+  std::string severity;
+  std::vector<std::string> tags;
+  std::string event_id;    // empty when the record has none
+  std::string event_time;  // empty when the record has none
+  std::string fields_json; // the SELECTed fields as one JSON object
+  SourcePosition position;
+
+  // One NDJSON line, without the trailing newline.
+  std::string ToJson() const;
+};
+
+// 32 hex digits: FNV-1a 128 over rule name, a NUL, and `event_key` (the
+// record's eventID, or its raw bytes when it has none).
+std::string MakeAlertId(std::string_view rule, std::string_view event_key);
+
+class AlertSink {
+ public:
+  virtual ~AlertSink() = default;
+  virtual void Write(const Alert& alert) = 0;
+  virtual void Flush() = 0;
+};
+
+}  // namespace trailhound
