@@ -4,6 +4,8 @@
 
 namespace trailhound {
 
+__extension__ typedef unsigned __int128 Uint128;
+
 std::string Alert::ToJson() const {
   std::string out = "{\"alert_id\":";
   AppendJsonString(out, alert_id);
@@ -30,10 +32,10 @@ std::string Alert::ToJson() const {
 
 std::string MakeAlertId(std::string_view rule, std::string_view event_key) {
   // FNV-1a, 128-bit variant (offset basis and prime from the FNV spec).
-  unsigned __int128 hash = (static_cast<unsigned __int128>(0x6c62272e07bb0142ULL) << 64) |
+  Uint128 hash = (static_cast<Uint128>(0x6c62272e07bb0142ULL) << 64) |
                            0x62b821756295c58dULL;
-  const unsigned __int128 prime =
-      (static_cast<unsigned __int128>(0x0000000001000000ULL) << 64) | 0x000000000000013BULL;
+  const Uint128 prime =
+      (static_cast<Uint128>(0x0000000001000000ULL) << 64) | 0x000000000000013BULL;
   auto mix = [&](std::string_view bytes) {
     for (unsigned char c : bytes) {
       hash ^= c;

@@ -1,0 +1,28 @@
+// The reference interpreter: a plain walk of a bound rule over a fully parsed
+// record (simdjson DOM), in SQL three-valued logic. Deliberately simple: it is
+// the oracle the compiled engine is checked against, not the fast path.
+//
+// Semantics (README "The rule language"): missing and JSON null are NULL; a
+// comparison with NULL is NULL; arrays on the left (and [*] paths) match when
+// any element does; string literals compare with a value's text, number
+// literals numerically, date/timestamp literals as instants.
+#pragma once
+
+#include <string>
+
+#include <simdjson.h>
+
+#include "core/bound_rule.h"
+
+namespace trailhound {
+
+class ReferenceInterpreter {
+ public:
+  // The rule's WHERE over `record` (TRUE when the rule has no WHERE).
+  static TriBool EvaluateWhere(const BoundRule& rule, simdjson::dom::element record);
+  static TriBool EvaluateCondition(const BoundExpr& condition, simdjson::dom::element record);
+  // The rule's SELECT list as one JSON object (the whole record for SELECT *).
+  static std::string ProjectFields(const BoundRule& rule, simdjson::dom::element record);
+};
+
+}  // namespace trailhound
