@@ -26,8 +26,8 @@ struct SchemaNode {
 const SchemaNode& CloudTrailSchema();
 
 struct FieldAlias {
-  std::string_view name;    // as written in a rule, matched case-insensitively
-  std::string_view target;  // dotted path it stands for
+  std::string name;    // as written in a rule, matched case-insensitively
+  std::string target;  // dotted path it stands for
 };
 const std::vector<FieldAlias>& CloudTrailAliases();
 
