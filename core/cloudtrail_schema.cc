@@ -147,6 +147,21 @@ const std::vector<FieldAlias>& CloudTrailAliases() {
   return *aliases;
 }
 
+FieldType FieldTypeOf(const FieldPath& path) {
+  const SchemaNode* node = &CloudTrailSchema();
+  for (const PathStep& step : path.steps) {
+    if (node->type == FieldType::kFreeForm) return FieldType::kFreeForm;
+    if (step.kind != PathStep::Kind::kKey) continue;
+    const SchemaNode* next = nullptr;
+    for (const SchemaNode& child : node->children) {
+      if (child.name == step.key) next = &child;
+    }
+    if (next == nullptr) return FieldType::kAny;
+    node = next;
+  }
+  return node->type;
+}
+
 const std::vector<std::string>& KnownFieldPaths() {
   static const std::vector<std::string>* paths = [] {
     auto* out = new std::vector<std::string>();

@@ -1,0 +1,61 @@
+#include "cli/command_line.h"
+
+#include <charconv>
+
+namespace trailhound {
+
+CommandLine::CommandLine(int argc, char** argv, std::set<std::string> value_flags,
+                         std::set<std::string> switches) {
+  for (int i = 0; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.size() < 2 || arg.compare(0, 2, "--") != 0) {
+      positional_.push_back(arg);
+      continue;
+    }
+    if (arg == "--") {
+      for (++i; i < argc; ++i) positional_.push_back(argv[i]);
+      break;
+    }
+    std::string name = arg.substr(2);
+    std::string value;
+    bool has_inline_value = false;
+    if (size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      has_inline_value = true;
+    }
+    if (switches.count(name)) {
+      values_[name].push_back("true");
+    } else if (value_flags.count(name)) {
+      if (!has_inline_value) {
+        if (i + 1 >= argc) {
+          error_ = "--" + name + " needs a value";
+          return;
+        }
+        value = argv[++i];
+      }
+      values_[name].push_back(value);
+    } else {
+      error_ = "unknown option --" + name;
+      return;
+    }
+  }
+}
+
+std::string CommandLine::Get(const std::string& flag, const std::string& fallback) const {
+  auto it = values_.find(flag);
+  return it == values_.end() ? fallback : it->second.back();
+}
+
+const std::vector<std::string>& CommandLine::GetAll(const std::string& flag) const {
+  static const std::vector<std::string> kEmpty;
+  auto it = values_.find(flag);
+  return it == values_.end() ? kEmpty : it->second;
+}
+
+bool ParseCount(const std::string& text, uint64_t& out) {
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return !text.empty() && error == std::errc() && end == text.data() + text.size();
+}
+
+}  // namespace trailhound

@@ -1,0 +1,276 @@
+// The trailhound executable: run, check, explain, gen.
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cli/command_line.h"
+#include "cli/event_generator.h"
+#include "connectors/ndjson_sinks.h"
+#include "connectors/record_source.h"
+#include "core/cloudtrail_schema.h"
+#include "core/pipeline.h"
+#include "dsl/rule_set_loader.h"
+
+namespace trailhound {
+namespace {
+
+constexpr char kUsage[] = R"(trailhound: streaming detections for AWS CloudTrail, written in SQL
+
+usage:
+  trailhound run --rules PATH [--rules PATH…] [--output FILE] [--dead-letter FILE]
+                 [--max-record-bytes N] [INPUT…]
+  trailhound check PATH…       print every diagnostic; exit 1 on errors
+  trailhound explain PATH…     show what each rule became
+  trailhound gen N [--seed S]  synthetic CloudTrail records (NDJSON) on stdout
+
+`trailhound COMMAND --help` describes a command.
+)";
+
+constexpr char kRunUsage[] = R"(usage: trailhound run --rules PATH [--rules PATH…] [options] [INPUT…]
+
+Checks every CloudTrail record of the inputs against the rules and writes one
+NDJSON alert per match, in input order.
+
+  --rules PATH            a .sql file or a folder of them (recursive); repeatable
+  --output FILE           alerts go here instead of stdout
+  --dead-letter FILE      bad records go here (NDJSON with reason and position);
+                          without it they are counted and the first few described
+                          on stderr
+  --max-record-bytes N    larger records are dead letters (default 1048576)
+  INPUT                   a file (NDJSON or {"Records":[…]}, optionally gzip), a
+                          folder (all files below it, sorted), or - for stdin;
+                          no INPUT reads stdin
+
+Exit status: 0 when the run completed, 1 when the rules have errors, 2 on bad
+usage or unreadable inputs.
+)";
+
+constexpr char kCheckUsage[] = R"(usage: trailhound check PATH…
+
+Parses and binds the rules (each PATH a .sql file or a folder of them) and
+prints every error and warning with file:line:col, the line, a caret and a
+hint. Exit status 1 when there is an error, else 0.
+)";
+
+constexpr char kExplainUsage[] = R"(usage: trailhound explain PATH…
+
+Shows what each rule became: metadata, the views inlined, the condition with
+every name resolved, the fields it reads (and what each name resolved to),
+and what it selects.
+)";
+
+constexpr char kGenUsage[] = R"(usage: trailhound gen N [--seed S] [--output FILE]
+
+Writes N synthetic CloudTrail records as NDJSON (stdout by default). The same
+N and S always give the same bytes.
+)";
+
+bool WantsHelp(int argc, char** argv) {
+  for (int i = 0; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) return true;
+  }
+  return false;
+}
+
+int UsageError(const std::string& message, const char* usage) {
+  std::fprintf(stderr, "trailhound: %s\n\n%s", message.c_str(), usage);
+  return 2;
+}
+
+// Prints the diagnostics; returns true when there are errors.
+bool ReportDiagnostics(const LoadedRuleSet& loaded) {
+  for (const Diagnostic& d : loaded.diagnostics.Sorted()) {
+    std::fputs(FormatDiagnostic(d).c_str(), stderr);
+  }
+  return loaded.diagnostics.has_errors();
+}
+
+int RunCommand(int argc, char** argv) {
+  if (WantsHelp(argc, argv)) {
+    std::fputs(kRunUsage, stdout);
+    return 0;
+  }
+  CommandLine args(argc, argv, {"rules", "output", "dead-letter", "max-record-bytes"}, {});
+  if (!args.ok()) return UsageError(args.error(), kRunUsage);
+  if (args.GetAll("rules").empty()) return UsageError("run needs --rules PATH", kRunUsage);
+  SourceOptions options;
+  if (args.Has("max-record-bytes") && !ParseCount(args.Get("max-record-bytes"), options.max_record_bytes)) {
+    return UsageError("--max-record-bytes needs a number of bytes", kRunUsage);
+  }
+
+  std::unique_ptr<LoadedRuleSet> loaded = LoadRuleSet(args.GetAll("rules"));
+  if (ReportDiagnostics(*loaded)) {
+    std::fprintf(stderr, "trailhound: not running: the rules have errors\n");
+    return 1;
+  }
+  absl::StatusOr<std::unique_ptr<NdjsonWriter>> alert_writer = NdjsonWriter::Open(args.Get("output", "-"));
+  if (!alert_writer.ok()) return UsageError(std::string(alert_writer.status().message()), kRunUsage);
+  std::unique_ptr<NdjsonWriter> dead_letter_writer;
+  if (args.Has("dead-letter")) {
+    absl::StatusOr<std::unique_ptr<NdjsonWriter>> opened = NdjsonWriter::Open(args.Get("dead-letter"));
+    if (!opened.ok()) return UsageError(std::string(opened.status().message()), kRunUsage);
+    dead_letter_writer = std::move(*opened);
+  }
+  NdjsonAlertSink alerts(std::move(*alert_writer));
+  NdjsonDeadLetterSink dead_letters(std::move(dead_letter_writer));
+
+  absl::StatusOr<std::unique_ptr<RecordSource>> source =
+      OpenInputs(args.positional(), options, dead_letters);
+  if (!source.ok()) {
+    std::fprintf(stderr, "trailhound: %s\n", std::string(source.status().message()).c_str());
+    return 2;
+  }
+
+  auto started = std::chrono::steady_clock::now();
+  Pipeline pipeline(loaded->rules, alerts, dead_letters);
+  RawRecord record;
+  int input_errors = 0;
+  while (true) {
+    absl::StatusOr<bool> more = (*source)->Next(record);
+    if (!more.ok()) {
+      std::fprintf(stderr, "trailhound: %s\n", std::string(more.status().message()).c_str());
+      if (++input_errors > 1000) break;  // a source that only fails: stop rather than spin
+      continue;
+    }
+    if (!*more) break;
+    pipeline.Process(record.bytes, record.position);
+  }
+  alerts.Flush();
+  dead_letters.Flush();
+
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const PipelineStats& stats = pipeline.stats();
+  std::fprintf(stderr, "trailhound: %llu records, %llu alerts, %llu dead letters, %.2f s, %.0f records/s\n",
+               static_cast<unsigned long long>(stats.records), static_cast<unsigned long long>(stats.alerts),
+               static_cast<unsigned long long>(dead_letters.count()), seconds,
+               seconds > 0 ? stats.records / seconds : 0.0);
+  return input_errors > 0 ? 2 : 0;
+}
+
+int CheckCommand(int argc, char** argv) {
+  if (WantsHelp(argc, argv)) {
+    std::fputs(kCheckUsage, stdout);
+    return 0;
+  }
+  CommandLine args(argc, argv, {}, {});
+  if (!args.ok()) return UsageError(args.error(), kCheckUsage);
+  if (args.positional().empty()) return UsageError("check needs a PATH", kCheckUsage);
+  std::unique_ptr<LoadedRuleSet> loaded = LoadRuleSet(args.positional());
+  bool errors = ReportDiagnostics(*loaded);
+  size_t error_count = 0, warning_count = 0;
+  for (const Diagnostic& d : loaded->diagnostics.items()) {
+    (d.severity == Severity::kError ? error_count : warning_count)++;
+  }
+  std::fprintf(stderr, "trailhound: %zu files, %zu rules, %zu lists: %zu errors, %zu warnings\n",
+               loaded->files.size(), loaded->rules.rules.size(), loaded->rules.lists.size(),
+               error_count, warning_count);
+  return errors ? 1 : 0;
+}
+
+void CollectFields(const BoundExpr& expr, std::map<std::string, std::string>& fields) {
+  if (expr.kind == BoundExpr::Kind::kField) {
+    std::string resolved = expr.path.ToString();
+    std::string note = std::string(FieldTypeName(FieldTypeOf(expr.path)));
+    if (expr.written_as != resolved) note += ", written " + expr.written_as;
+    fields[resolved] = note;
+  }
+  for (const BoundExpr& child : expr.children) CollectFields(child, fields);
+}
+
+int ExplainCommand(int argc, char** argv) {
+  if (WantsHelp(argc, argv)) {
+    std::fputs(kExplainUsage, stdout);
+    return 0;
+  }
+  CommandLine args(argc, argv, {}, {});
+  if (!args.ok()) return UsageError(args.error(), kExplainUsage);
+  if (args.positional().empty()) return UsageError("explain needs a PATH", kExplainUsage);
+  std::unique_ptr<LoadedRuleSet> loaded = LoadRuleSet(args.positional());
+  bool errors = ReportDiagnostics(*loaded);
+  for (const BoundRule& rule : loaded->rules.rules) {
+    std::printf("rule %s  (%s:%d)\n", rule.name.c_str(), rule.file.c_str(), rule.line);
+    std::string tags;
+    for (const std::string& tag : rule.tags) tags += (tags.empty() ? "" : ",") + tag;
+    std::printf("  severity: %s  tags: %s\n", rule.severity.c_str(), tags.empty() ? "-" : tags.c_str());
+    for (const auto& [key, value] : rule.metadata) {
+      if (key != "severity" && key != "tags") std::printf("  %s: %s\n", key.c_str(), value.c_str());
+    }
+    if (!rule.views.empty()) {
+      std::string chain;
+      for (const std::string& view : rule.views) chain += (chain.empty() ? "" : " <- ") + view;
+      std::printf("  views inlined: %s\n", chain.c_str());
+    }
+    std::printf("  where: %s\n", rule.where ? rule.where->ToSql().c_str() : "TRUE (every record)");
+    std::map<std::string, std::string> fields;
+    if (rule.where) CollectFields(*rule.where, fields);
+    for (const SelectItem& item : rule.select) CollectFields(item.value, fields);
+    std::printf("  fields read:\n");
+    for (const auto& [path, note] : fields) std::printf("    %-50s %s\n", path.c_str(), note.c_str());
+    if (rule.select_star) {
+      std::printf("  selects: * (the whole record)\n");
+    } else {
+      std::printf("  selects:\n");
+      for (const SelectItem& item : rule.select) {
+        std::printf("    %-30s = %s\n", item.output_name.c_str(), item.value.ToSql().c_str());
+      }
+    }
+  }
+  for (const auto& list : loaded->rules.lists) {
+    std::printf("list %s: %zu items (%zu CIDRs or addresses)\n", list->name.c_str(), list->items.size(),
+                list->cidrs.size());
+  }
+  return errors ? 1 : 0;
+}
+
+int GenCommand(int argc, char** argv) {
+  if (WantsHelp(argc, argv)) {
+    std::fputs(kGenUsage, stdout);
+    return 0;
+  }
+  CommandLine args(argc, argv, {"seed", "output"}, {});
+  if (!args.ok()) return UsageError(args.error(), kGenUsage);
+  uint64_t count = 0, seed = 1;
+  if (args.positional().size() != 1 || !ParseCount(args.positional()[0], count)) {
+    return UsageError("gen needs one count N", kGenUsage);
+  }
+  if (args.Has("seed") && !ParseCount(args.Get("seed"), seed)) {
+    return UsageError("--seed needs a non-negative integer", kGenUsage);
+  }
+  FILE* out = stdout;
+  if (args.Has("output")) {
+    out = std::fopen(args.Get("output").c_str(), "w");
+    if (out == nullptr) {
+      std::fprintf(stderr, "trailhound: cannot write %s: %s\n", args.Get("output").c_str(), std::strerror(errno));
+      return 2;
+    }
+  }
+  GenerateEvents(count, seed, out);
+  if (std::fflush(out) != 0 || (out != stdout && std::fclose(out) != 0)) {
+    std::fprintf(stderr, "trailhound: writing failed: %s\n", std::strerror(errno));
+    return 2;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace trailhound
+
+int main(int argc, char** argv) {
+  using namespace trailhound;
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
+      std::strcmp(argv[1], "help") == 0) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  std::string command = argv[1];
+  int sub_argc = argc - 2;
+  char** sub_argv = argv + 2;
+  if (command == "run") return RunCommand(sub_argc, sub_argv);
+  if (command == "check") return CheckCommand(sub_argc, sub_argv);
+  if (command == "explain") return ExplainCommand(sub_argc, sub_argv);
+  if (command == "gen") return GenCommand(sub_argc, sub_argv);
+  return UsageError("unknown command '" + command + "'", kUsage);
+}

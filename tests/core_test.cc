@@ -1,0 +1,111 @@
+// Unit tests for the core helpers the data-driven cases reach only
+// indirectly: LIKE matching, timestamps, CIDRs, alert ids, JSON text, and the
+// diagnostic format.
+#include <gtest/gtest.h>
+
+#include "core/alert.h"
+#include "core/ip_address.h"
+#include "core/json_text.h"
+#include "core/like_pattern.h"
+#include "core/timestamp.h"
+#include "dsl/diagnostics.h"
+
+namespace trailhound {
+namespace {
+
+TEST(LikeMatch, Wildcards) {
+  EXPECT_TRUE(LikeMatch("GetObject", "Get%", std::nullopt, false));
+  EXPECT_TRUE(LikeMatch("GetObject", "%Object", std::nullopt, false));
+  EXPECT_TRUE(LikeMatch("GetObject", "%t%b%", std::nullopt, false));
+  EXPECT_FALSE(LikeMatch("GetObject", "get%", std::nullopt, false));
+  EXPECT_TRUE(LikeMatch("GetObject", "get%", std::nullopt, true));
+  EXPECT_TRUE(LikeMatch("abc", "a_c", std::nullopt, false));
+  EXPECT_FALSE(LikeMatch("abbc", "a_c", std::nullopt, false));
+  EXPECT_TRUE(LikeMatch("", "%", std::nullopt, false));
+  EXPECT_FALSE(LikeMatch("", "_", std::nullopt, false));
+  EXPECT_TRUE(LikeMatch("a\xc3\xa9z", "a_z", std::nullopt, false));  // é is one character
+  EXPECT_TRUE(LikeMatch("100%", "100!%", '!', false));
+  EXPECT_FALSE(LikeMatch("1000", "100!%", '!', false));
+  EXPECT_TRUE(LikeMatch("a_b", "a!_b", '!', false));
+  EXPECT_FALSE(LikeMatch("axb", "a!_b", '!', false));
+  EXPECT_TRUE(LikeMatch("aaaaaaaaaaaaaaaaaaaaab", "%a%a%a%a%b", std::nullopt, false));
+}
+
+TEST(ParseTimestamp, Forms) {
+  absl::Time midnight = absl::FromCivil(absl::CivilSecond(2023, 10, 1, 0, 0, 0), absl::UTCTimeZone());
+  EXPECT_EQ(ParseTimestamp("2023-10-01"), midnight);
+  EXPECT_EQ(ParseTimestamp("2023-10-01T00:00:00Z"), midnight);
+  EXPECT_EQ(ParseTimestamp("2023-10-01 00:00:00"), midnight);
+  EXPECT_EQ(ParseTimestamp("2023-10-01T02:00:00+02:00"), midnight);
+  EXPECT_EQ(ParseTimestamp("2023-09-30T19:00:00-0500"), midnight);
+  EXPECT_EQ(ParseTimestamp("2023-10-01T00:00:00.250Z"), midnight + absl::Milliseconds(250));
+  EXPECT_FALSE(ParseTimestamp("YYYY-MM-DD"));
+  EXPECT_FALSE(ParseTimestamp("2023-02-30"));
+  EXPECT_FALSE(ParseTimestamp("2023-10-01T25:00:00Z"));
+  EXPECT_FALSE(ParseTimestamp("2023-10-01Tgarbage"));
+  EXPECT_FALSE(ParseTimestamp("2023-10"));
+}
+
+TEST(Cidr, ContainsV4AndV6) {
+  std::optional<CidrRange> office = ParseCidr("203.0.113.0/25");
+  ASSERT_TRUE(office);
+  EXPECT_TRUE(office->Contains(*ParseIpAddress("203.0.113.127")));
+  EXPECT_FALSE(office->Contains(*ParseIpAddress("203.0.113.128")));
+  std::optional<CidrRange> v6 = ParseCidr("2001:db8:100::/48");
+  ASSERT_TRUE(v6);
+  EXPECT_TRUE(v6->Contains(*ParseIpAddress("2001:db8:100:ffff::1")));
+  EXPECT_FALSE(v6->Contains(*ParseIpAddress("2001:db8:101::1")));
+  EXPECT_FALSE(v6->Contains(*ParseIpAddress("203.0.113.1")));
+  EXPECT_TRUE(ParseCidr("10.1.2.3/8")->Contains(*ParseIpAddress("10.200.0.1")));  // host bits masked
+  EXPECT_TRUE(ParseCidr("0.0.0.0/0")->Contains(*ParseIpAddress("8.8.8.8")));
+  std::optional<CidrRange> single = ParseCidr("198.51.100.7");
+  ASSERT_TRUE(single);
+  EXPECT_TRUE(single->Contains(*ParseIpAddress("198.51.100.7")));
+  EXPECT_FALSE(single->Contains(*ParseIpAddress("198.51.100.8")));
+  EXPECT_FALSE(ParseCidr("10.0.0.0/33"));
+  EXPECT_FALSE(ParseCidr("10.0.0.0/"));
+  EXPECT_FALSE(ParseCidr("AWS Internal"));
+  EXPECT_FALSE(ParseIpAddress("s3.amazonaws.com"));
+}
+
+TEST(AlertId, IsFnv1a128OfRuleNulEventId) {
+  // Expected values from an independent Python FNV-1a 128 (offset basis
+  // 0x6c62272e07bb014262b821756295c58d, prime 2^88 + 2^8 + 0x3b).
+  EXPECT_EQ(MakeAlertId("console_login", "evt-1"), "03f504ef947cd8624d643c8378a04257");
+  EXPECT_EQ(MakeAlertId("console_login", "evt-1"), MakeAlertId("console_login", "evt-1"));
+  EXPECT_NE(MakeAlertId("console_login", "evt-1"), MakeAlertId("console_login", "evt-2"));
+  EXPECT_NE(MakeAlertId("a", "bc"), MakeAlertId("ab", "c"));
+}
+
+TEST(JsonText, EscapesAndBase64) {
+  std::string out;
+  AppendJsonString(out, "a\"b\\c\n\x01");
+  EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\u0001\"");
+  EXPECT_TRUE(IsValidUtf8("caf\xc3\xa9"));
+  EXPECT_FALSE(IsValidUtf8("caf\xc3"));
+  // RFC 4648 test vectors.
+  EXPECT_EQ(Base64Encode(""), "");
+  EXPECT_EQ(Base64Encode("f"), "Zg==");
+  EXPECT_EQ(Base64Encode("fo"), "Zm8=");
+  EXPECT_EQ(Base64Encode("foo"), "Zm9v");
+  EXPECT_EQ(Base64Encode("foobar"), "Zm9vYmFy");
+}
+
+TEST(Diagnostics, FormatHasLocationCaretCodeAndHint) {
+  SourceFile file{"rules/a.sql", "SELECT *\nFROM t WHERE eventNmae = 'x';\n"};
+  Diagnostics diagnostics;
+  diagnostics.Warning("TH2001", SourceLocation{&file, 2, 14, 9}, "unknown field 'eventNmae'",
+                      "did you mean 'eventName'?");
+  ASSERT_EQ(diagnostics.items().size(), 1u);
+  EXPECT_EQ(FormatDiagnostic(diagnostics.items()[0]),
+            "rules/a.sql:2:14: warning TH2001: unknown field 'eventNmae'\n"
+            "    FROM t WHERE eventNmae = 'x';\n"
+            "                 ^~~~~~~~~\n"
+            "  hint: did you mean 'eventName'?\n");
+  EXPECT_FALSE(diagnostics.has_errors());
+  EXPECT_EQ(ClosestMatch("eventNmae", {"eventName", "eventSource"}), "eventName");
+  EXPECT_EQ(ClosestMatch("zzzzzz", {"eventName"}), "");
+}
+
+}  // namespace
+}  // namespace trailhound
