@@ -211,7 +211,8 @@ class Binder {
     ViewEntry& entry = it->second;
     if (entry.in_progress) {
       diagnostics_.Error("TH1006", select.from_location,
-                         "view cycle: " + absl::StrJoin(chain, " -> ") + " -> " + entry.statement->name,
+                         "view cycle: " + entry.statement->name + " -> " + absl::StrJoin(chain, " -> ") +
+                             " -> " + entry.statement->name,
                          "a view cannot read from itself, directly or through other views");
       return false;
     }
@@ -334,8 +335,8 @@ class Binder {
         out.op = expr.op;
         BindChildren(expr, out);
         for (int i = 0; i < 2; ++i) {
-          if (out.children[i].kind == BoundExpr::Kind::kLiteral &&
-              out.children[i].literal.kind == Literal::Kind::kNull) {
+          if (expr.children[i].kind == Expr::Kind::kLiteral &&
+              expr.children[i].literal.kind == Literal::Kind::kNull) {
             diagnostics_.Warning("TH2004", expr.location,
                                  "comparison with NULL is never true",
                                  "use IS NULL or IS NOT NULL to test for a missing value");

@@ -43,6 +43,12 @@ void Diagnostics::Add(Severity severity, const std::string& code, const SourceLo
   items_.push_back(std::move(d));
 }
 
+void Diagnostics::FileError(const std::string& code, const std::string& path, std::string message,
+                            std::string hint) {
+  Add(Severity::kError, code, SourceLocation{}, std::move(message), std::move(hint));
+  items_.back().file = path;
+}
+
 bool Diagnostics::has_errors() const {
   return std::any_of(items_.begin(), items_.end(),
                      [](const Diagnostic& d) { return d.severity == Severity::kError; });
@@ -57,8 +63,9 @@ std::vector<Diagnostic> Diagnostics::Sorted() const {
 }
 
 std::string FormatDiagnostic(const Diagnostic& d) {
-  std::string out = d.file + ":" + std::to_string(d.line) + ":" + std::to_string(d.column) + ": " +
-                    (d.severity == Severity::kError ? "error " : "warning ") + d.code + ": " +
+  std::string where = d.file;
+  if (d.line > 0) where += ":" + std::to_string(d.line) + ":" + std::to_string(d.column);
+  std::string out = where + ": " + (d.severity == Severity::kError ? "error " : "warning ") + d.code + ": " +
                     d.message + "\n";
   if (!d.source_line.empty()) {
     out += "    " + d.source_line + "\n    ";

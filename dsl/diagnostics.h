@@ -44,6 +44,10 @@ class Diagnostics {
   void Warning(const std::string& code, const SourceLocation& at, std::string message,
                std::string hint = "");
 
+  // An error about a whole file that could not be read (no line to show).
+  void FileError(const std::string& code, const std::string& path, std::string message,
+                 std::string hint = "");
+
   bool has_errors() const;
   // Sorted by file, line, column, as `check` prints them.
   std::vector<Diagnostic> Sorted() const;
@@ -55,7 +59,8 @@ class Diagnostics {
   std::vector<Diagnostic> items_;
 };
 
-// file:line:col: severity CODE: message, the line, a caret, and the hint.
+// file:line:col: severity CODE: message, the line, a caret, and the hint
+// (just file: … for whole-file errors).
 std::string FormatDiagnostic(const Diagnostic& diagnostic);
 
 // Edit distance, case-insensitive, for did-you-mean hints.

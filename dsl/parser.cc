@@ -44,7 +44,8 @@ std::string FileStem(const std::string& path) {
 class Parser {
  public:
   Parser(const SourceFile& file, Diagnostics& diagnostics)
-      : file_(file), diagnostics_(diagnostics), lexed_(Lex(file, diagnostics)) {}
+      : file_(file), diagnostics_(diagnostics), diagnostics_before_(diagnostics.items().size()),
+        lexed_(Lex(file, diagnostics)), lexer_failed_(diagnostics.items().size() > diagnostics_before_) {}
 
   ParsedFile Run() {
     ParsedFile out;
@@ -117,6 +118,9 @@ class Parser {
   void Fail(const Token& at, const std::string& message, const std::string& hint = "") {
     if (failed_) return;
     failed_ = true;
+    // Running into the end after a lexical error (say, an unterminated
+    // string) is that error's echo, not news.
+    if (at.kind == Token::Kind::kEnd && lexer_failed_) return;
     std::string code = "TH1002";
     std::string final_hint = hint;
     for (const Unsupported& u : kUnsupported) {
@@ -512,7 +516,9 @@ class Parser {
 
   const SourceFile& file_;
   Diagnostics& diagnostics_;
+  size_t diagnostics_before_;
   LexedFile lexed_;
+  bool lexer_failed_;
   size_t pos_ = 0;
   bool failed_ = false;
 };

@@ -30,8 +30,8 @@ std::unique_ptr<LoadedRuleSet> ParseAndBind(std::unique_ptr<LoadedRuleSet> loade
 void ReadFile(const std::string& path, LoadedRuleSet& loaded) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    loaded.diagnostics.Error("TH1015", SourceLocation{nullptr, 0, 0, 1},
-                             "cannot read rule file '" + path + "'");
+    loaded.diagnostics.FileError("TH1015", path, "cannot read rule file",
+                                 "give a .sql file or a folder of them");
     return;
   }
   std::ostringstream text;
@@ -54,8 +54,8 @@ std::unique_ptr<LoadedRuleSet> LoadRuleSet(const std::vector<std::string>& paths
       }
       std::sort(found.begin(), found.end());
       if (found.empty()) {
-        loaded->diagnostics.Error("TH1015", SourceLocation{nullptr, 0, 0, 1},
-                                  "no .sql files in folder '" + path + "'");
+        loaded->diagnostics.FileError("TH1015", path, "no .sql files in this folder",
+                                      "rule files end in .sql");
       }
       for (const std::string& file : found) ReadFile(file, *loaded);
     } else {
