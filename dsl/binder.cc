@@ -284,7 +284,7 @@ class Binder {
     static const char* kSeverities[] = {"info", "low", "medium", "high", "critical"};
     for (const MetadataEntry& entry : statement.metadata) {
       const Literal& value = entry.value.literal;
-      if (value.kind != Literal::Kind::kString && value.kind != Literal::Kind::kNumber) {
+      if (value.kind != Literal::Kind::kString) {
         diagnostics_.Error("TH1011", entry.value.location,
                            "metadata '" + entry.key + "' needs a string value", "write it in single quotes");
         continue;

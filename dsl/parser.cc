@@ -337,12 +337,7 @@ class Parser {
       return ExpectKeyword("null");
     }
     bool negated = false;
-    if (Peek().IsKeyword("not") &&
-        (Peek(1).IsKeyword("in") || Peek(1).IsKeyword("like") || Peek(1).IsKeyword("ilike") ||
-         Peek(1).IsKeyword("regexp") || Peek(1).IsKeyword("rlike") || Peek(1).IsKeyword("between"))) {
-      Next();
-      negated = true;
-    }
+    if (AcceptKeyword("not")) negated = true;
     out.negated = negated;
     if (AcceptKeyword("in")) {
       out.kind = Expr::Kind::kIn;
