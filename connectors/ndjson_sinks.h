@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "core/alert.h"
@@ -27,6 +28,7 @@ class NdjsonWriter {
   explicit NdjsonWriter(FILE* file, bool owned) : file_(file), owned_(owned) {}
   FILE* file_;
   bool owned_;
+  std::unique_ptr<char[]> buffer_;  // stdio buffer of an owned file
 };
 
 class NdjsonAlertSink : public AlertSink {
@@ -52,6 +54,9 @@ class NdjsonDeadLetterSink : public DeadLetterSink {
   static std::string ToJson(const DeadLetter& letter);
 
  private:
+  // Describes the letter on stderr while few have been seen (no writer).
+  void Describe(const DeadLetter& letter);
+
   std::unique_ptr<NdjsonWriter> writer_;
   uint64_t count_ = 0;
 };

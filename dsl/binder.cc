@@ -574,7 +574,22 @@ class Binder {
     }
   }
 
+  // Only fields the schema knows as scalars: anything else may be an array
+  // at run time, whose elements can satisfy different equalities.
+  static bool IsScalarField(const BoundExpr& expr) {
+    if (expr.kind != BoundExpr::Kind::kField) return false;
+    FieldPath prefix;
+    for (const PathStep& step : expr.path.steps) {
+      if (step.kind != PathStep::Kind::kKey) return false;
+      prefix.steps.push_back(step);
+      if (FieldTypeOf(prefix) == FieldType::kArray) return false;
+    }
+    FieldType type = FieldTypeOf(expr.path);
+    return type == FieldType::kString || type == FieldType::kBool || type == FieldType::kTimestamp;
+  }
+
   static bool AllowedValues(const BoundExpr& expr, std::string& field, std::set<std::string>& values) {
+    if (expr.children.empty() || !IsScalarField(expr.children[0])) return false;
     auto text_literal = [](const Literal& l) { return l.kind == Literal::Kind::kString; };
     if (expr.kind == BoundExpr::Kind::kCompare && expr.op == CompareOp::kEq &&
         expr.children[0].kind == BoundExpr::Kind::kField &&
@@ -665,7 +680,7 @@ class Binder {
         out.json_path = ParseJsonPath(*second);
         break;
       default:
-        out.children.push_back(BindExpr(*second));
+        if (second != nullptr) out.children.push_back(BindExpr(*second));
     }
     return out;
   }
