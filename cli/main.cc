@@ -1,4 +1,6 @@
 // The trailhound executable: run, check, explain, gen.
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -124,22 +126,36 @@ int RunCommand(int argc, char** argv) {
     return 2;
   }
 
+  // An endless stdin (tail -f | trailhound run) must not leave alerts in a
+  // buffer: flush after every record that produced output.
+  bool streaming = args.positional().empty() ||
+                   std::find(args.positional().begin(), args.positional().end(), "-") != args.positional().end();
   auto started = std::chrono::steady_clock::now();
   Pipeline pipeline(loaded->rules, alerts, dead_letters);
   RawRecord record;
-  int input_errors = 0;
+  int io_errors = 0;
   while (true) {
     absl::StatusOr<bool> more = (*source)->Next(record);
     if (!more.ok()) {
       std::fprintf(stderr, "trailhound: %s\n", std::string(more.status().message()).c_str());
-      if (++input_errors > 1000) break;  // a source that only fails: stop rather than spin
+      if (++io_errors > 1000) break;  // a source that only fails: stop rather than spin
       continue;
     }
     if (!*more) break;
+    uint64_t output_before = pipeline.stats().alerts + dead_letters.count();
     pipeline.Process(record.bytes, record.position);
+    if (streaming && pipeline.stats().alerts + dead_letters.count() != output_before) {
+      alerts.Flush();
+      dead_letters.Flush();
+    }
   }
   alerts.Flush();
   dead_letters.Flush();
+  if (alerts.failed() || dead_letters.failed()) {
+    std::fprintf(stderr, "trailhound: writing %s failed: %s\n", alerts.failed() ? "alerts" : "dead letters",
+                 std::strerror(errno));
+    io_errors++;
+  }
 
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const PipelineStats& stats = pipeline.stats();
@@ -147,7 +163,7 @@ int RunCommand(int argc, char** argv) {
                static_cast<unsigned long long>(stats.records), static_cast<unsigned long long>(stats.alerts),
                static_cast<unsigned long long>(dead_letters.count()), seconds,
                seconds > 0 ? stats.records / seconds : 0.0);
-  return input_errors > 0 ? 2 : 0;
+  return io_errors > 0 ? 2 : 0;
 }
 
 int CheckCommand(int argc, char** argv) {

@@ -23,6 +23,8 @@ class NdjsonWriter {
   ~NdjsonWriter();
   void WriteLine(std::string_view line);
   void Flush();
+  // True once a write or flush failed (disk full, closed pipe, …).
+  bool failed() const { return std::ferror(file_) != 0; }
 
  private:
   explicit NdjsonWriter(FILE* file, bool owned) : file_(file), owned_(owned) {}
@@ -36,6 +38,7 @@ class NdjsonAlertSink : public AlertSink {
   explicit NdjsonAlertSink(std::unique_ptr<NdjsonWriter> writer) : writer_(std::move(writer)) {}
   void Write(const Alert& alert) override;
   void Flush() override { writer_->Flush(); }
+  bool failed() const { return writer_->failed(); }
 
  private:
   std::unique_ptr<NdjsonWriter> writer_;
@@ -48,6 +51,7 @@ class NdjsonDeadLetterSink : public DeadLetterSink {
   explicit NdjsonDeadLetterSink(std::unique_ptr<NdjsonWriter> writer) : writer_(std::move(writer)) {}
   void Write(const DeadLetter& letter) override;
   void Flush() { if (writer_) writer_->Flush(); }
+  bool failed() const { return writer_ && writer_->failed(); }
   uint64_t count() const { return count_; }
 
   // The NDJSON line for one letter (no newline).
