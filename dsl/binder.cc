@@ -357,6 +357,10 @@ class Binder {
           for (size_t i = 1; i < expr.children.size(); ++i) {
             builder.Add(expr.children[i].literal, expr.children[i].location);
             CheckTimeLiteral(out.children[0], expr.children[i]);
+            if (expr.negated && expr.children[i].literal.kind == Literal::Kind::kNull) {
+              diagnostics_.Warning("TH2004", expr.location, "NOT IN a list holding NULL is never true",
+                                   "x NOT IN (…, NULL) is NULL or FALSE for every x; drop the NULL");
+            }
           }
           out.list = builder.Build();
         }
