@@ -108,6 +108,11 @@ int RunCommand(int argc, char** argv) {
     std::fprintf(stderr, "trailhound: not running: the rules have errors\n");
     return 1;
   }
+  absl::StatusOr<std::unique_ptr<const CompiledRuleSet>> compiled = CompiledRuleSet::Compile(loaded->rules);
+  if (!compiled.ok()) {
+    std::fprintf(stderr, "trailhound: not running: %s\n", std::string(compiled.status().message()).c_str());
+    return 1;
+  }
   absl::StatusOr<std::unique_ptr<NdjsonWriter>> alert_writer = NdjsonWriter::Open(args.Get("output", "-"));
   if (!alert_writer.ok()) return UsageError(std::string(alert_writer.status().message()), kRunUsage);
   std::unique_ptr<NdjsonWriter> dead_letter_writer;
@@ -131,7 +136,7 @@ int RunCommand(int argc, char** argv) {
   bool streaming = args.positional().empty() ||
                    std::find(args.positional().begin(), args.positional().end(), "-") != args.positional().end();
   auto started = std::chrono::steady_clock::now();
-  Pipeline pipeline(loaded->rules, alerts, dead_letters);
+  Pipeline pipeline(**compiled, alerts, dead_letters);
   RawRecord record;
   int io_errors = 0;
   while (true) {

@@ -23,7 +23,12 @@ std::string Alert::ToJson() const {
   out += ",\"eventTime\":";
   if (event_time.empty()) out += "null"; else AppendJsonString(out, event_time);
   out += ",\"fields\":";
-  out += fields_json.empty() ? "{}" : fields_json;
+  if (!fields_error.empty()) {
+    out += "null,\"fields_error\":";
+    AppendJsonString(out, fields_error);
+  } else {
+    out += fields_json.empty() ? "{}" : fields_json;
+  }
   out += ",\"source\":";
   out += position.ToJson();
   out += "}";

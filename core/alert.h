@@ -19,6 +19,8 @@ struct Alert {
   std::string event_id;    // empty when the record has none
   std::string event_time;  // empty when the record has none
   std::string fields_json; // the SELECTed fields as one JSON object
+  std::string fields_error;  // why fields are null (the record matched but
+                             // does not parse whole, e.g. a 100-digit integer)
   SourcePosition position;
 
   // One NDJSON line, without the trailing newline.

@@ -16,6 +16,7 @@ inline constexpr std::string_view kReasonInvalidUtf8 = "invalid_utf8";
 inline constexpr std::string_view kReasonTooLarge = "too_large";
 inline constexpr std::string_view kReasonNotAnObject = "not_an_object";
 inline constexpr std::string_view kReasonMissingEventName = "missing_eventName";
+inline constexpr std::string_view kReasonTooDeep = "too_deep";
 inline constexpr std::string_view kReasonInvalidDocument = "invalid_document";
 inline constexpr std::string_view kReasonUnreadableInput = "unreadable_input";
 

@@ -8,13 +8,15 @@ namespace trailhound {
 
 std::optional<IpAddress> ParseIpAddress(std::string_view text) {
   if (text.empty() || text.size() > 45) return std::nullopt;
-  std::string buffer(text);
+  char buffer[48];  // no allocation: this runs per record
+  text.copy(buffer, text.size());
+  buffer[text.size()] = '\0';
   IpAddress address;
-  if (inet_pton(AF_INET, buffer.c_str(), address.bytes.data()) == 1) {
+  if (inet_pton(AF_INET, buffer, address.bytes.data()) == 1) {
     address.is_v4 = true;
     return address;
   }
-  if (inet_pton(AF_INET6, buffer.c_str(), address.bytes.data()) == 1) {
+  if (inet_pton(AF_INET6, buffer, address.bytes.data()) == 1) {
     return address;
   }
   return std::nullopt;

@@ -3,6 +3,20 @@
 #include "core/reference_interpreter.h"
 
 namespace trailhound {
+namespace {
+
+// "reason: detail" from the matcher -> the dead-letter reason code.
+std::string_view ReasonOf(std::string_view message) {
+  for (std::string_view reason : {kReasonInvalidUtf8, kReasonNotAnObject, kReasonTooDeep}) {
+    if (message.substr(0, reason.size()) == reason) return reason;
+  }
+  return kReasonInvalidJson;
+}
+
+}  // namespace
+
+Pipeline::Pipeline(const CompiledRuleSet& rules, AlertSink& alerts, DeadLetterSink& dead_letters)
+    : rules_(rules), alerts_(alerts), dead_letters_(dead_letters), scratch_(rules.NewScratch()) {}
 
 void Pipeline::Reject(std::string_view reason, std::string detail, std::string_view bytes,
                       const SourcePosition& position) {
@@ -12,39 +26,41 @@ void Pipeline::Reject(std::string_view reason, std::string detail, std::string_v
 
 void Pipeline::Process(std::string_view bytes, const SourcePosition& position) {
   ++stats_.records;
-  simdjson::dom::element record;
-  simdjson::error_code error = parser_.parse(bytes.data(), bytes.size()).get(record);
-  if (error == simdjson::UTF8_ERROR) {
-    Reject(kReasonInvalidUtf8, "record is not valid UTF-8", bytes, position);
+  matched_.clear();
+  absl::Status status = rules_.Match(bytes, *scratch_, matched_);
+  if (!status.ok()) {
+    std::string message(status.message());
+    std::string_view reason = ReasonOf(message);
+    Reject(reason, message.substr(std::min(message.size(), reason.size() + 2)), bytes, position);
     return;
   }
-  if (error != simdjson::SUCCESS) {
-    Reject(kReasonInvalidJson, simdjson::error_message(error), bytes, position);
-    return;
-  }
-  if (record.type() != simdjson::dom::element_type::OBJECT) {
-    Reject(kReasonNotAnObject, "a CloudTrail record must be a JSON object", bytes, position);
-    return;
-  }
-  std::string_view event_name;
-  if (record["eventName"].get_string().get(event_name) != simdjson::SUCCESS) {
+  if (!rules_.EventName(*scratch_)) {
     Reject(kReasonMissingEventName, "record has no string eventName", bytes, position);
     return;
   }
-  std::string_view event_id, event_time;
-  bool has_event_id = record["eventID"].get_string().get(event_id) == simdjson::SUCCESS;
-  if (record["eventTime"].get_string().get(event_time) != simdjson::SUCCESS) event_time = {};
+  if (matched_.empty()) return;
 
-  for (const BoundRule& rule : rules_.rules) {
-    if (ReferenceInterpreter::EvaluateWhere(rule, record) != TriBool::kTrue) continue;
+  // SELECT needs the whole record; the rules only read parts of it. A record
+  // that matched but does not parse whole (simdjson rejects integers beyond
+  // 64 bits) still alerts, with its fields null and the reason.
+  simdjson::dom::element record;
+  simdjson::error_code projection_error = projection_parser_.parse(bytes.data(), bytes.size()).get(record);
+  std::optional<std::string_view> event_id = rules_.EventId(*scratch_);
+  std::string_view event_time = rules_.EventTime(*scratch_).value_or("");
+  for (uint32_t index : matched_) {
+    const BoundRule& rule = rules_.rules().rules[index];
     Alert alert;
     alert.rule = rule.name;
-    alert.alert_id = MakeAlertId(rule.name, has_event_id ? event_id : bytes);
+    alert.alert_id = MakeAlertId(rule.name, event_id ? *event_id : bytes);
     alert.severity = rule.severity;
     alert.tags = rule.tags;
-    alert.event_id = has_event_id ? std::string(event_id) : "";
+    alert.event_id = std::string(event_id.value_or(""));
     alert.event_time = std::string(event_time);
-    alert.fields_json = ReferenceInterpreter::ProjectFields(rule, record);
+    if (projection_error) {
+      alert.fields_error = simdjson::error_message(projection_error);
+    } else {
+      alert.fields_json = ReferenceInterpreter::ProjectFields(rule, record);
+    }
     alert.position = position;
     alerts_.Write(alert);
     ++stats_.alerts;

@@ -1,15 +1,17 @@
-// The per-record pipeline: validate a record's bytes, evaluate every rule,
-// hand alerts (in rule order) and dead letters to their sinks. One Pipeline
-// per thread; the RuleSet is shared and immutable.
+// The per-record pipeline: match a record's bytes against the compiled rule
+// set, hand alerts (in rule order) and dead letters to their sinks. One
+// Pipeline per thread; the CompiledRuleSet is shared and immutable.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
+#include <vector>
 
 #include <simdjson.h>
 
 #include "core/alert.h"
-#include "core/bound_rule.h"
+#include "core/compiled_rule_set.h"
 #include "core/dead_letter.h"
 #include "core/source_position.h"
 
@@ -23,8 +25,7 @@ struct PipelineStats {
 
 class Pipeline {
  public:
-  Pipeline(const RuleSet& rules, AlertSink& alerts, DeadLetterSink& dead_letters)
-      : rules_(rules), alerts_(alerts), dead_letters_(dead_letters) {}
+  Pipeline(const CompiledRuleSet& rules, AlertSink& alerts, DeadLetterSink& dead_letters);
 
   void Process(std::string_view bytes, const SourcePosition& position);
   const PipelineStats& stats() const { return stats_; }
@@ -33,10 +34,12 @@ class Pipeline {
   void Reject(std::string_view reason, std::string detail, std::string_view bytes,
               const SourcePosition& position);
 
-  const RuleSet& rules_;
+  const CompiledRuleSet& rules_;
   AlertSink& alerts_;
   DeadLetterSink& dead_letters_;
-  simdjson::dom::parser parser_;
+  CompiledRuleSet::ScratchPtr scratch_;
+  std::vector<uint32_t> matched_;
+  simdjson::dom::parser projection_parser_;  // alerts only: SELECT needs the whole record
   PipelineStats stats_;
 };
 

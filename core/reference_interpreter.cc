@@ -12,6 +12,7 @@
 #include "core/ip_address.h"
 #include "core/json_text.h"
 #include "core/like_pattern.h"
+#include "core/sql_scalar.h"
 #include "core/timestamp.h"
 
 namespace trailhound {
@@ -201,26 +202,13 @@ class AnyOf {
 
 std::optional<double> ToNumber(const Value& value) {
   if (value.kind == Value::Kind::kNumber) return value.number;
-  if (value.kind != Value::Kind::kString || value.text.empty()) return std::nullopt;
-  const std::string& s = value.text;
-  if (std::isspace(static_cast<unsigned char>(s.front())) ||
-      std::isspace(static_cast<unsigned char>(s.back()))) {
-    return std::nullopt;
-  }
-  double number = 0;
-  auto [end, error] = std::from_chars(s.data(), s.data() + s.size(), number);
-  if (error != std::errc() || end != s.data() + s.size() || !std::isfinite(number)) {
-    return std::nullopt;
-  }
-  return number;
+  if (value.kind != Value::Kind::kString) return std::nullopt;
+  return ParseNumberText(value.text);
 }
 
 std::optional<bool> ToBool(const Value& value) {
   if (value.kind == Value::Kind::kBool) return value.boolean;
-  if (value.kind == Value::Kind::kString) {
-    if (absl::EqualsIgnoreCase(value.text, "true")) return true;
-    if (absl::EqualsIgnoreCase(value.text, "false")) return false;
-  }
+  if (value.kind == Value::Kind::kString) return ParseBoolText(value.text);
   return std::nullopt;
 }
 

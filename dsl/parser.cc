@@ -15,7 +15,7 @@ namespace {
 constexpr const char* kReserved[] = {
     "select", "from", "where", "and", "or", "not", "in", "like", "ilike", "regexp", "rlike",
     "between", "is", "null", "true", "false", "as", "create", "group", "order", "limit",
-    "having", "join", "union", "window", "escape",
+    "having", "join", "union", "window", "escape", "distinct", "with",
 };
 
 // SQL a streaming rule cannot have (TH1014), with what to do instead.
@@ -31,6 +31,8 @@ constexpr Unsupported kUnsupported[] = {
     {"join", "a rule reads one record at a time; JOINs are not supported"},
     {"union", "write each SELECT as its own rule"},
     {"window", "windows are not supported yet"},
+    {"distinct", "every matching record is its own alert; remove DISTINCT"},
+    {"with", "common table expressions are not supported; write CREATE VIEW name AS SELECT …; instead"},
 };
 
 std::string FileStem(const std::string& path) {
@@ -188,7 +190,7 @@ class Parser {
       return;
     }
     if (!AcceptKeyword("create")) {
-      Fail(Peek(), "expected SELECT or CREATE RULE / VIEW / LIST");
+      Fail(Peek(), "expected SELECT or CREATE RULE / VIEW / LIST");  // WITH … is TH1014
       return;
     }
     if (AcceptKeyword("rule")) {
@@ -242,6 +244,7 @@ class Parser {
   void ParseSelect(SelectSyntax& select) {
     select.location = Peek().location;
     Next();  // SELECT
+    if (Peek().IsKeyword("distinct")) return Fail(Peek(), "");
     if (AcceptSymbol("*")) {
       select.star = true;
     } else {
@@ -466,6 +469,12 @@ class Parser {
     if ((token.kind == Token::Kind::kIdentifier && !IsReserved(token)) ||
         token.kind == Token::Kind::kQuotedIdentifier) {
       return ParsePath(out);
+    }
+    if (token.IsKeyword("select") && !failed_) {
+      failed_ = true;
+      diagnostics_.Error("TH1014", token.location, "unsupported SQL in a streaming rule: a subquery",
+                         "put the values in a list (CREATE LIST name (…)) and write IN name");
+      return false;
     }
     Fail(token, "expected a field, a literal, a function call or '('");
     return false;

@@ -168,7 +168,9 @@ class RuleCaseTest : public ::testing::Test {
     CaptureDeadLetters dead_letters;
     absl::StatusOr<std::unique_ptr<RecordSource>> source = OpenInputs({records_path}, SourceOptions{}, dead_letters);
     ASSERT_TRUE(source.ok()) << source.status();
-    Pipeline pipeline(loaded.rules, alerts, dead_letters);
+    absl::StatusOr<std::unique_ptr<const CompiledRuleSet>> compiled = CompiledRuleSet::Compile(loaded.rules);
+    ASSERT_TRUE(compiled.ok()) << compiled.status();
+    Pipeline pipeline(**compiled, alerts, dead_letters);
     RawRecord record;
     while (true) {
       absl::StatusOr<bool> more = (*source)->Next(record);

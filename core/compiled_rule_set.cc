@@ -1,0 +1,978 @@
+#include "core/compiled_rule_set.h"
+
+#include <algorithm>
+#include <deque>
+#include <functional>
+#include <map>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "core/ip_address.h"
+#include "core/like_pattern.h"
+#include "core/pattern_set.h"
+#include "core/reference_interpreter.h"
+#include "core/sql_scalar.h"
+#include "core/timestamp.h"
+
+namespace trailhound {
+namespace {
+
+__extension__ typedef unsigned __int128 Uint128;
+
+// Per-candidate results combine like the reference interpreter's AnyOf: TRUE
+// if one is TRUE, else NULL if one is NULL (or there are none), else FALSE.
+class AnyOf {
+ public:
+  void Add(TriBool result) {
+    saw_true_ |= result == TriBool::kTrue;
+    saw_null_ |= result == TriBool::kNull;
+    saw_any_ = true;
+  }
+  TriBool result() const {
+    if (saw_true_) return TriBool::kTrue;
+    if (saw_null_ || !saw_any_) return TriBool::kNull;
+    return TriBool::kFalse;
+  }
+
+ private:
+  bool saw_true_ = false, saw_null_ = false, saw_any_ = false;
+};
+
+TriBool FromBool(bool b) { return b ? TriBool::kTrue : TriBool::kFalse; }
+TriBool Not(TriBool v) { return v == TriBool::kNull ? v : FromBool(v == TriBool::kFalse); }
+TriBool Negate(TriBool v, bool negated) { return negated ? Not(v) : v; }
+TriBool And(TriBool a, TriBool b) {
+  if (a == TriBool::kFalse || b == TriBool::kFalse) return TriBool::kFalse;
+  if (a == TriBool::kNull || b == TriBool::kNull) return TriBool::kNull;
+  return TriBool::kTrue;
+}
+
+template <typename T>
+TriBool Ordered(const T& a, const T& b, CompareOp op) {
+  switch (op) {
+    case CompareOp::kEq: return FromBool(a == b);
+    case CompareOp::kNe: return FromBool(!(a == b));
+    case CompareOp::kLt: return FromBool(a < b);
+    case CompareOp::kLe: return FromBool(!(b < a));
+    case CompareOp::kGt: return FromBool(b < a);
+    case CompareOp::kGe: return FromBool(!(a < b));
+  }
+  return TriBool::kNull;
+}
+
+CompareOp Flip(CompareOp op) {
+  switch (op) {
+    case CompareOp::kLt: return CompareOp::kGt;
+    case CompareOp::kLe: return CompareOp::kGe;
+    case CompareOp::kGt: return CompareOp::kLt;
+    case CompareOp::kGe: return CompareOp::kLe;
+    default: return op;
+  }
+}
+
+std::optional<double> ToNumber(const ScalarRef& v) {
+  if (v.kind == ScalarRef::Kind::kNumber) return v.number;
+  if (v.kind == ScalarRef::Kind::kString) return ParseNumberText(v.text);
+  return std::nullopt;
+}
+
+std::optional<bool> ToBool(const ScalarRef& v) {
+  if (v.kind == ScalarRef::Kind::kBool) return v.boolean;
+  if (v.kind == ScalarRef::Kind::kString) return ParseBoolText(v.text);
+  return std::nullopt;
+}
+
+// `value op literal`, with the reference interpreter's rules: a number literal
+// compares numerically, a boolean literal as booleans, a date or timestamp
+// literal as instants (when the value reads as one), anything else as text.
+TriBool CompareScalar(const ScalarRef& value, const Literal& literal, CompareOp op, std::string& buffer) {
+  if (value.kind == ScalarRef::Kind::kNull || literal.kind == Literal::Kind::kNull) return TriBool::kNull;
+  if (literal.kind == Literal::Kind::kNumber) {
+    std::optional<double> number = ToNumber(value);
+    return number ? Ordered(*number, literal.number, op) : TriBool::kNull;
+  }
+  if (literal.kind == Literal::Kind::kBool) {
+    std::optional<bool> boolean = ToBool(value);
+    return boolean ? Ordered(*boolean, literal.boolean, op) : TriBool::kNull;
+  }
+  std::string_view text = ScalarText(value, buffer);
+  if (literal.instant) {
+    if (std::optional<absl::Time> instant = ParseTimestamp(text)) return Ordered(*instant, *literal.instant, op);
+  }
+  return Ordered(text, std::string_view(literal.text), op);
+}
+
+enum class Transform : uint8_t { kNone, kLower, kUpper, kHour, kDayOfWeek };
+
+const char* TransformName(Transform t) {
+  switch (t) {
+    case Transform::kNone: return "";
+    case Transform::kLower: return "lower";
+    case Transform::kUpper: return "upper";
+    case Transform::kHour: return "hour";
+    case Transform::kDayOfWeek: return "day_of_week";
+  }
+  return "";
+}
+
+bool IsTextTransform(Transform t) { return t == Transform::kNone || t == Transform::kLower || t == Transform::kUpper; }
+
+// Sorted, merged address intervals of a list's CIDRs.
+struct CidrTable {
+  std::vector<std::pair<uint32_t, uint32_t>> v4;
+  std::vector<std::pair<Uint128, Uint128>> v6;
+
+  static Uint128 Value(const IpAddress& a) {
+    Uint128 v = 0;
+    for (int i = 0; i < 16; ++i) v = (v << 8) | a.bytes[i];
+    return v;
+  }
+
+  explicit CidrTable(const std::vector<CidrRange>& ranges) {
+    for (const CidrRange& range : ranges) {
+      if (range.network.is_v4) {
+        uint32_t start = (uint32_t{range.network.bytes[0]} << 24) | (uint32_t{range.network.bytes[1]} << 16) |
+                         (uint32_t{range.network.bytes[2]} << 8) | range.network.bytes[3];
+        uint32_t size_mask = range.prefix_length >= 32 ? 0 : (~uint32_t{0} >> range.prefix_length);
+        v4.emplace_back(start, start | size_mask);
+      } else {
+        Uint128 start = Value(range.network);
+        Uint128 size_mask = range.prefix_length >= 128 ? 0 : (~Uint128{0} >> range.prefix_length);
+        v6.emplace_back(start, start | size_mask);
+      }
+    }
+    Merge(v4);
+    Merge(v6);
+  }
+
+  template <typename T>
+  static void Merge(std::vector<std::pair<T, T>>& intervals) {
+    std::sort(intervals.begin(), intervals.end());
+    std::vector<std::pair<T, T>> merged;
+    for (const auto& interval : intervals) {
+      if (!merged.empty() && interval.first <= merged.back().second) {
+        merged.back().second = std::max(merged.back().second, interval.second);
+      } else {
+        merged.push_back(interval);
+      }
+    }
+    intervals = std::move(merged);
+  }
+
+  template <typename T>
+  static bool Find(const std::vector<std::pair<T, T>>& intervals, T value) {
+    auto it = std::upper_bound(intervals.begin(), intervals.end(), value,
+                               [](T v, const std::pair<T, T>& interval) { return v < interval.first; });
+    return it != intervals.begin() && value <= std::prev(it)->second;
+  }
+
+  bool empty() const { return v4.empty() && v6.empty(); }
+  bool Contains(const IpAddress& address) const {
+    if (address.is_v4) {
+      uint32_t v = (uint32_t{address.bytes[0]} << 24) | (uint32_t{address.bytes[1]} << 16) |
+                   (uint32_t{address.bytes[2]} << 8) | address.bytes[3];
+      return Find(v4, v);
+    }
+    return Find(v6, Value(address));
+  }
+};
+
+}  // namespace
+
+// A value source: a field, or lower/upper/hour/day_of_week of a field, with
+// the indexes of the predicates on it.
+struct Source {
+  SlotId slot = -1;
+  Transform transform = Transform::kNone;
+  absl::TimeZone time_zone;
+  std::string name;
+  absl::flat_hash_map<std::string, std::vector<uint32_t>> equality_index;  // text -> predicates
+  std::unique_ptr<PatternSet> patterns;
+  std::vector<uint32_t> pattern_predicate;  // pattern id -> predicate
+};
+
+struct Predicate {
+  enum class Kind { kCompare, kIn, kPattern, kBetween, kIsNull, kStringTest, kCidr, kTruthy, kGeneric };
+  Kind kind = Kind::kGeneric;
+  std::string sql;
+  uint32_t source = 0;
+  bool negated = false;
+  CompareOp op = CompareOp::kEq;
+  Literal literal;  // kCompare; kBetween low; kStringTest needle
+  Literal high;     // kBetween
+  std::shared_ptr<const ValueList> list;
+  bool indexed = false;  // kCompare/kIn: answered by the source's equality index
+  std::unique_ptr<CidrTable> cidrs;
+  Function function = Function::kContains;  // kStringTest
+  uint32_t pattern = 0;                     // kPattern
+  const BoundExpr* generic = nullptr;       // kGeneric
+  std::vector<uint32_t> rules;
+
+  const char* KindName() const {
+    switch (kind) {
+      case Kind::kCompare: return indexed ? "equality (hash)" : "comparison";
+      case Kind::kIn: return indexed ? "IN (hash)" : "IN";
+      case Kind::kPattern: return "pattern";
+      case Kind::kBetween: return "between";
+      case Kind::kIsNull: return "is-null";
+      case Kind::kStringTest: return "string test";
+      case Kind::kCidr: return "cidr table";
+      case Kind::kTruthy: return "truthy";
+      case Kind::kGeneric: return "generic (reference interpreter)";
+    }
+    return "?";
+  }
+};
+
+struct ProgramNode {
+  enum class Kind { kAnd, kOr, kNot, kPredicate, kTrue };
+  Kind kind = Kind::kTrue;
+  uint32_t predicate = 0;
+  std::vector<uint32_t> children;
+};
+
+struct RuleProgram {
+  std::vector<ProgramNode> nodes;
+  uint32_t root = 0;
+};
+
+struct CompiledRuleSet::Impl {
+  CompileLimits limits;
+  PathTrie trie;
+  SlotId event_name_slot = -1, event_id_slot = -1, event_time_slot = -1;
+  std::vector<Source> sources;
+  std::vector<Predicate> predicates;
+  std::vector<RuleProgram> programs;
+  // Dispatch: anchor slot -> value text -> rules; rules without an anchor.
+  std::vector<std::pair<SlotId, absl::flat_hash_map<std::string, std::vector<uint32_t>>>> dispatch;
+  std::vector<uint32_t> unanchored_rules;
+  std::vector<std::string> anchor_description;  // per rule, for explain
+  hs_scratch_t* prototype_scratch = nullptr;
+};
+
+class CompiledRuleSet::Scratch {
+ public:
+  Scratch(const Impl& impl, RecordViewLimits limits) : view(impl.trie, limits) {
+    predicate_epoch.assign(impl.predicates.size(), 0);
+    predicate_value.assign(impl.predicates.size(), TriBool::kNull);
+    hit_epoch.assign(impl.predicates.size(), 0);
+    hit_mask.assign(impl.predicates.size(), 0);
+    source_epoch.assign(impl.sources.size(), 0);
+    equality_epoch.assign(impl.sources.size(), 0);
+    pattern_epoch.assign(impl.sources.size(), 0);
+    transformed.resize(impl.sources.size());
+    transformed_text.resize(impl.sources.size());
+    rule_epoch.assign(impl.programs.size(), 0);
+    if (impl.prototype_scratch != nullptr) hs_clone_scratch(impl.prototype_scratch, &hyperscan);
+  }
+  ~Scratch() {
+    if (hyperscan != nullptr) hs_free_scratch(hyperscan);
+  }
+
+  RecordView view;
+  std::string_view record;
+  uint32_t epoch = 0;
+  std::vector<uint32_t> predicate_epoch;
+  std::vector<TriBool> predicate_value;
+  std::vector<uint32_t> hit_epoch;
+  std::vector<uint64_t> hit_mask;  // per predicate: which candidates hit (index / patterns)
+  std::vector<uint32_t> source_epoch, equality_epoch, pattern_epoch;
+  std::vector<std::vector<ScalarRef>> transformed;
+  std::vector<std::deque<std::string>> transformed_text;
+  std::vector<uint32_t> rule_epoch;
+  std::vector<uint32_t> reached;
+  std::vector<uint32_t> hyperscan_matched, patterns_matched;
+  std::string buffer;
+  hs_scratch_t* hyperscan = nullptr;
+  simdjson::dom::parser dom_parser;
+  simdjson::dom::element dom_record;
+  uint32_t dom_epoch = 0;
+  bool dom_failed = false;
+};
+
+namespace {
+
+constexpr size_t kMaxIndexedCandidates = 64;
+
+class Compiler {
+ public:
+  Compiler(const RuleSet& rules, CompiledRuleSet::Impl& impl) : rules_(rules), impl_(impl) {}
+
+  absl::Status Run() {
+    if (rules_.rules.size() > impl_.limits.max_rules) {
+      return absl::ResourceExhaustedError(absl::StrCat(rules_.rules.size(), " rules exceed the limit of ",
+                                                       impl_.limits.max_rules));
+    }
+    auto event_field = [&](const char* name) {
+      return impl_.trie.Add(FieldPath{{PathStep{PathStep::Kind::kKey, name, 0}}});
+    };
+    impl_.event_name_slot = event_field("eventName");
+    impl_.event_id_slot = event_field("eventID");
+    impl_.event_time_slot = event_field("eventTime");
+    for (uint32_t rule = 0; rule < rules_.rules.size(); ++rule) {
+      RuleProgram program;
+      const BoundRule& bound = rules_.rules[rule];
+      if (bound.where) {
+        program.root = CompileNode(*bound.where, program, rule);
+      } else {
+        program.nodes.push_back(ProgramNode{});
+        program.root = 0;
+      }
+      impl_.programs.push_back(std::move(program));
+      if (impl_.predicates.size() > impl_.limits.max_predicates) {
+        return absl::ResourceExhaustedError(absl::StrCat("more than ", impl_.limits.max_predicates,
+                                                         " distinct conditions"));
+      }
+    }
+    BuildDispatch();
+    return BuildPatterns();
+  }
+
+ private:
+  struct SourceRef {
+    FieldPath path;
+    Transform transform = Transform::kNone;
+    absl::TimeZone time_zone;
+  };
+
+  static std::optional<SourceRef> AsSource(const BoundExpr& e) {
+    if (e.kind == BoundExpr::Kind::kField) return SourceRef{e.path};
+    if (e.kind != BoundExpr::Kind::kCall || e.children.empty() ||
+        e.children[0].kind != BoundExpr::Kind::kField) {
+      return std::nullopt;
+    }
+    switch (e.function) {
+      case Function::kLower: return SourceRef{e.children[0].path, Transform::kLower};
+      case Function::kUpper: return SourceRef{e.children[0].path, Transform::kUpper};
+      case Function::kHour: return SourceRef{e.children[0].path, Transform::kHour, e.time_zone};
+      case Function::kDayOfWeek: return SourceRef{e.children[0].path, Transform::kDayOfWeek, e.time_zone};
+      default: return std::nullopt;
+    }
+  }
+
+  uint32_t SourceId(const SourceRef& ref) {
+    std::string name = ref.path.ToString();
+    if (ref.transform != Transform::kNone) {
+      name = absl::StrCat(TransformName(ref.transform), "(", name);
+      if (ref.transform == Transform::kHour || ref.transform == Transform::kDayOfWeek) {
+        absl::StrAppend(&name, ", '", ref.time_zone.name(), "'");
+      }
+      name += ")";
+    }
+    auto it = source_ids_.find(name);
+    if (it != source_ids_.end()) return it->second;
+    Source source;
+    source.slot = impl_.trie.Add(ref.path);
+    source.transform = ref.transform;
+    source.time_zone = ref.time_zone;
+    source.name = name;
+    impl_.sources.push_back(std::move(source));
+    uint32_t id = static_cast<uint32_t>(impl_.sources.size() - 1);
+    source_ids_[name] = id;
+    return id;
+  }
+
+  uint32_t CompileNode(const BoundExpr& e, RuleProgram& program, uint32_t rule) {
+    ProgramNode node;
+    switch (e.kind) {
+      case BoundExpr::Kind::kAnd:
+      case BoundExpr::Kind::kOr:
+      case BoundExpr::Kind::kNot:
+        node.kind = e.kind == BoundExpr::Kind::kAnd  ? ProgramNode::Kind::kAnd
+                    : e.kind == BoundExpr::Kind::kOr ? ProgramNode::Kind::kOr
+                                                     : ProgramNode::Kind::kNot;
+        for (const BoundExpr& child : e.children) node.children.push_back(CompileNode(child, program, rule));
+        break;
+      default:
+        node.kind = ProgramNode::Kind::kPredicate;
+        node.predicate = PredicateId(e, rule);
+    }
+    program.nodes.push_back(std::move(node));
+    return static_cast<uint32_t>(program.nodes.size() - 1);
+  }
+
+  uint32_t PredicateId(const BoundExpr& e, uint32_t rule) {
+    std::string sql = e.ToSql();
+    auto it = predicate_ids_.find(sql);
+    uint32_t id;
+    if (it != predicate_ids_.end()) {
+      id = it->second;
+    } else {
+      Predicate predicate = CompileLeaf(e);
+      predicate.sql = sql;
+      impl_.predicates.push_back(std::move(predicate));
+      id = static_cast<uint32_t>(impl_.predicates.size() - 1);
+      predicate_ids_[sql] = id;
+      IndexPredicate(id);
+    }
+    std::vector<uint32_t>& users = impl_.predicates[id].rules;
+    if (users.empty() || users.back() != rule) users.push_back(rule);
+    return id;
+  }
+
+  static bool IsLiteral(const BoundExpr& e) { return e.kind == BoundExpr::Kind::kLiteral; }
+  static bool IsPlainString(const Literal& l) { return l.kind == Literal::Kind::kString && !l.instant; }
+
+  Predicate CompileLeaf(const BoundExpr& e) {
+    Predicate p;
+    p.generic = &e;
+    p.negated = e.negated;
+    auto use_source = [&](const BoundExpr& value, bool text_only) {
+      std::optional<SourceRef> ref = AsSource(value);
+      if (!ref || (text_only && !IsTextTransform(ref->transform))) return false;
+      p.source = SourceId(*ref);
+      return true;
+    };
+    switch (e.kind) {
+      case BoundExpr::Kind::kCompare: {
+        int value_side = IsLiteral(e.children[1]) ? 0 : IsLiteral(e.children[0]) ? 1 : -1;
+        if (value_side < 0 || !use_source(e.children[value_side], false)) break;
+        p.kind = Predicate::Kind::kCompare;
+        p.literal = e.children[1 - value_side].literal;
+        p.op = value_side == 0 ? e.op : Flip(e.op);
+        p.indexed = p.op == CompareOp::kEq && IsPlainString(p.literal) &&
+                    IsTextTransform(impl_.sources[p.source].transform);
+        break;
+      }
+      case BoundExpr::Kind::kIn:
+        if (!use_source(e.children[0], false)) break;
+        p.kind = Predicate::Kind::kIn;
+        p.list = e.list;
+        p.indexed = IsTextTransform(impl_.sources[p.source].transform) && !e.list->items.empty() &&
+                    std::all_of(e.list->items.begin(), e.list->items.end(), IsPlainString);
+        if (!e.list->cidrs.empty()) p.cidrs = std::make_unique<CidrTable>(e.list->cidrs);
+        break;
+      case BoundExpr::Kind::kLike:
+      case BoundExpr::Kind::kRegexp:
+        if (!use_source(e.children[0], true)) break;
+        p.kind = Predicate::Kind::kPattern;
+        break;
+      case BoundExpr::Kind::kBetween:
+        if (!IsLiteral(e.children[1]) || !IsLiteral(e.children[2]) || !use_source(e.children[0], false)) break;
+        p.kind = Predicate::Kind::kBetween;
+        p.literal = e.children[1].literal;
+        p.high = e.children[2].literal;
+        break;
+      case BoundExpr::Kind::kIsNull:
+        if (e.children[0].kind != BoundExpr::Kind::kField) break;
+        use_source(e.children[0], false);
+        p.kind = Predicate::Kind::kIsNull;
+        break;
+      case BoundExpr::Kind::kCall:
+        if (e.function == Function::kStartsWith || e.function == Function::kEndsWith ||
+            e.function == Function::kContains) {
+          if (e.children.size() != 2 || !IsLiteral(e.children[1]) ||
+              e.children[1].literal.kind != Literal::Kind::kString || !use_source(e.children[0], true)) {
+            break;
+          }
+          p.kind = Predicate::Kind::kStringTest;
+          p.function = e.function;
+          p.literal = e.children[1].literal;
+        } else if (e.function == Function::kCidrMatch) {
+          if (!use_source(e.children[0], true)) break;
+          p.kind = Predicate::Kind::kCidr;
+          p.cidrs = std::make_unique<CidrTable>(e.list->cidrs);
+        } else if (use_source(e, false)) {
+          p.kind = Predicate::Kind::kTruthy;
+        }
+        break;
+      case BoundExpr::Kind::kField:
+        use_source(e, false);
+        p.kind = Predicate::Kind::kTruthy;
+        break;
+      default:
+        break;
+    }
+    return p;
+  }
+
+  void IndexPredicate(uint32_t id) {
+    Predicate& p = impl_.predicates[id];
+    Source& source = impl_.sources[p.source];
+    if (p.kind == Predicate::Kind::kCompare && p.indexed) {
+      source.equality_index[p.literal.text].push_back(id);
+    } else if (p.kind == Predicate::Kind::kIn && p.indexed) {
+      for (const Literal& item : p.list->items) {
+        std::vector<uint32_t>& users = source.equality_index[item.text];
+        if (users.empty() || users.back() != id) users.push_back(id);
+      }
+    } else if (p.kind == Predicate::Kind::kPattern) {
+      if (!source.patterns) source.patterns = std::make_unique<PatternSet>();
+      PatternSpec spec;
+      if (p.generic->kind == BoundExpr::Kind::kLike) {
+        spec.kind = PatternSpec::Kind::kLike;
+        spec.text = p.generic->like_pattern;
+        spec.case_insensitive = p.generic->case_insensitive;
+        spec.escape = p.generic->like_escape;
+      } else {
+        spec.kind = PatternSpec::Kind::kRegex;
+        spec.text = p.generic->regex->pattern();
+        spec.regex = p.generic->regex;
+      }
+      p.pattern = source.patterns->Add(std::move(spec));
+      source.pattern_predicate.push_back(id);
+    }
+  }
+
+  // Files each rule under its most selective required equality.
+  void BuildDispatch() {
+    std::map<SlotId, size_t> anchor_slot_index;
+    impl_.anchor_description.resize(rules_.rules.size());
+    for (uint32_t rule = 0; rule < rules_.rules.size(); ++rule) {
+      const RuleProgram& program = impl_.programs[rule];
+      std::vector<uint32_t> conjuncts;
+      FlattenAnd(program, program.root, conjuncts);
+      const Predicate* best = nullptr;
+      auto rank = [&](const Predicate& p) {
+        const FieldPath& path = impl_.trie.path(impl_.sources[p.source].slot);
+        int field_rank = path.ToString() == "eventName" ? 0 : path.ToString() == "eventSource" ? 1 : 2;
+        size_t values = p.kind == Predicate::Kind::kIn ? p.list->items.size() : 1;
+        return std::make_pair(field_rank, values);
+      };
+      for (uint32_t node : conjuncts) {
+        const ProgramNode& n = program.nodes[node];
+        if (n.kind != ProgramNode::Kind::kPredicate) continue;
+        const Predicate& p = impl_.predicates[n.predicate];
+        bool anchor = p.indexed && !p.negated && !p.cidrs &&
+                      impl_.sources[p.source].transform == Transform::kNone;
+        if (anchor && (best == nullptr || rank(p) < rank(*best))) best = &p;
+      }
+      if (best == nullptr) {
+        impl_.unanchored_rules.push_back(rule);
+        impl_.anchor_description[rule] = "always evaluated (no required equality)";
+        continue;
+      }
+      SlotId slot = impl_.sources[best->source].slot;
+      auto [it, inserted] = anchor_slot_index.emplace(slot, impl_.dispatch.size());
+      if (inserted) impl_.dispatch.emplace_back(slot, absl::flat_hash_map<std::string, std::vector<uint32_t>>{});
+      auto& index = impl_.dispatch[it->second].second;
+      if (best->kind == Predicate::Kind::kCompare) {
+        index[best->literal.text].push_back(rule);
+      } else {
+        for (const Literal& item : best->list->items) {
+          std::vector<uint32_t>& users = index[item.text];
+          if (users.empty() || users.back() != rule) users.push_back(rule);
+        }
+      }
+      impl_.anchor_description[rule] = "anchored on " + best->sql;
+    }
+  }
+
+  static void FlattenAnd(const RuleProgram& program, uint32_t node, std::vector<uint32_t>& out) {
+    const ProgramNode& n = program.nodes[node];
+    if (n.kind == ProgramNode::Kind::kAnd) {
+      for (uint32_t child : n.children) FlattenAnd(program, child, out);
+    } else {
+      out.push_back(node);
+    }
+  }
+
+  absl::Status BuildPatterns() {
+    size_t bytes = 0;
+    for (Source& source : impl_.sources) {
+      if (!source.patterns) continue;
+      absl::Status status = source.patterns->Build(impl_.limits.max_pattern_bytes - bytes);
+      if (!status.ok()) return status;
+      const hs_database_t* database = source.patterns->database();
+      if (database != nullptr) {
+        size_t size = 0;
+        hs_database_size(database, &size);
+        bytes += size;
+        if (hs_alloc_scratch(database, &impl_.prototype_scratch) != HS_SUCCESS) {
+          return absl::ResourceExhaustedError("cannot allocate Hyperscan scratch space");
+        }
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  const RuleSet& rules_;
+  CompiledRuleSet::Impl& impl_;
+  absl::flat_hash_map<std::string, uint32_t> source_ids_;
+  absl::flat_hash_map<std::string, uint32_t> predicate_ids_;
+};
+
+// Evaluates predicates and programs for one record.
+class Evaluation {
+ public:
+  Evaluation(const CompiledRuleSet::Impl& impl, CompiledRuleSet::Scratch& scratch)
+      : impl_(impl), s_(scratch) {}
+
+  TriBool Program(const RuleProgram& program, uint32_t index) {
+    const ProgramNode& node = program.nodes[index];
+    switch (node.kind) {
+      case ProgramNode::Kind::kTrue:
+        return TriBool::kTrue;
+      case ProgramNode::Kind::kPredicate:
+        return PredicateValue(node.predicate);
+      case ProgramNode::Kind::kNot:
+        return Not(Program(program, node.children[0]));
+      case ProgramNode::Kind::kAnd: {
+        TriBool result = TriBool::kTrue;
+        for (uint32_t child : node.children) {
+          TriBool v = Program(program, child);
+          if (v == TriBool::kFalse) return v;
+          if (v == TriBool::kNull) result = v;
+        }
+        return result;
+      }
+      case ProgramNode::Kind::kOr: {
+        TriBool result = TriBool::kFalse;
+        for (uint32_t child : node.children) {
+          TriBool v = Program(program, child);
+          if (v == TriBool::kTrue) return v;
+          if (v == TriBool::kNull) result = v;
+        }
+        return result;
+      }
+    }
+    return TriBool::kNull;
+  }
+
+ private:
+  TriBool PredicateValue(uint32_t id) {
+    if (s_.predicate_epoch[id] == s_.epoch) return s_.predicate_value[id];
+    TriBool value = Compute(impl_.predicates[id], id);
+    s_.predicate_epoch[id] = s_.epoch;
+    s_.predicate_value[id] = value;
+    return value;
+  }
+
+  const std::vector<ScalarRef>& Candidates(uint32_t source_id) {
+    const Source& source = impl_.sources[source_id];
+    const std::vector<ScalarRef>& raw = s_.view.candidates(source.slot);
+    if (source.transform == Transform::kNone) return raw;
+    std::vector<ScalarRef>& out = s_.transformed[source_id];
+    if (s_.source_epoch[source_id] == s_.epoch) return out;
+    s_.source_epoch[source_id] = s_.epoch;
+    out.clear();
+    std::deque<std::string>& texts = s_.transformed_text[source_id];
+    size_t used = 0;
+    for (const ScalarRef& value : raw) {
+      ScalarRef result;  // NULL unless the value transforms
+      if (value.kind != ScalarRef::Kind::kNull) {
+        std::string_view text = ScalarText(value, s_.buffer);
+        if (source.transform == Transform::kLower || source.transform == Transform::kUpper) {
+          if (used == texts.size()) texts.emplace_back();
+          std::string& owned = texts[used++];
+          owned.assign(text.data(), text.size());
+          source.transform == Transform::kLower ? absl::AsciiStrToLower(&owned) : absl::AsciiStrToUpper(&owned);
+          result.kind = ScalarRef::Kind::kString;
+          result.text = owned;
+        } else if (std::optional<absl::Time> time = ParseTimestamp(text)) {
+          absl::CivilSecond civil = absl::ToCivilSecond(*time, source.time_zone);
+          int number = source.transform == Transform::kHour ? civil.hour()
+                                                            : static_cast<int>(absl::GetWeekday(civil)) + 1;
+          result.kind = ScalarRef::Kind::kNumber;
+          result.int_value = number;
+          result.number = number;
+        }
+      }
+      out.push_back(result);
+    }
+    return out;
+  }
+
+  // Fills hit masks of every indexed equality / IN predicate on the source.
+  void EnsureEqualityHits(uint32_t source_id) {
+    if (s_.equality_epoch[source_id] == s_.epoch) return;
+    s_.equality_epoch[source_id] = s_.epoch;
+    const Source& source = impl_.sources[source_id];
+    const std::vector<ScalarRef>& values = Candidates(source_id);
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (values[i].kind == ScalarRef::Kind::kNull) continue;
+      std::string_view text = ScalarText(values[i], s_.buffer);
+      auto it = source.equality_index.find(absl::string_view(text.data(), text.size()));
+      if (it == source.equality_index.end()) continue;
+      for (uint32_t predicate : it->second) MarkHit(predicate, i);
+    }
+  }
+
+  void EnsurePatternHits(uint32_t source_id) {
+    if (s_.pattern_epoch[source_id] == s_.epoch) return;
+    s_.pattern_epoch[source_id] = s_.epoch;
+    const Source& source = impl_.sources[source_id];
+    const std::vector<ScalarRef>& values = Candidates(source_id);
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (values[i].kind == ScalarRef::Kind::kNull) continue;
+      s_.patterns_matched.clear();
+      source.patterns->Scan(ScalarText(values[i], s_.buffer), s_.hyperscan, s_.hyperscan_matched,
+                            s_.patterns_matched);
+      for (uint32_t pattern : s_.patterns_matched) MarkHit(source.pattern_predicate[pattern], i);
+    }
+  }
+
+  void MarkHit(uint32_t predicate, size_t candidate) {
+    if (s_.hit_epoch[predicate] != s_.epoch) {
+      s_.hit_epoch[predicate] = s_.epoch;
+      s_.hit_mask[predicate] = 0;
+    }
+    s_.hit_mask[predicate] |= uint64_t{1} << candidate;
+  }
+
+  bool Hit(uint32_t predicate, size_t candidate) const {
+    return s_.hit_epoch[predicate] == s_.epoch && (s_.hit_mask[predicate] >> candidate) & 1;
+  }
+
+  bool InCidrs(const Predicate& p, const ScalarRef& value) {
+    if (!p.cidrs || p.cidrs->empty()) return false;
+    std::optional<IpAddress> address = ParseIpAddress(ScalarText(value, s_.buffer));
+    return address && p.cidrs->Contains(*address);
+  }
+
+  TriBool InList(const Predicate& p, const ScalarRef& value) {
+    bool saw_null = false;
+    for (const Literal& item : p.list->items) {
+      TriBool equal = CompareScalar(value, item, CompareOp::kEq, s_.buffer);
+      if (equal == TriBool::kTrue) return equal;
+      saw_null |= equal == TriBool::kNull;
+    }
+    if (InCidrs(p, value)) return TriBool::kTrue;
+    return saw_null ? TriBool::kNull : TriBool::kFalse;
+  }
+
+  bool PatternMatches(const Predicate& p, const ScalarRef& value) {
+    return impl_.sources[p.source].patterns->MatchesOne(p.pattern, ScalarText(value, s_.buffer));
+  }
+
+  TriBool Compute(const Predicate& p, uint32_t id) {
+    if (p.kind == Predicate::Kind::kGeneric) return Generic(p);
+    if (p.kind == Predicate::Kind::kIsNull) {
+      return FromBool(s_.view.present(impl_.sources[p.source].slot) == p.negated);
+    }
+    if (p.kind == Predicate::Kind::kStringTest && p.function == Function::kContains) return Contains(p);
+    const std::vector<ScalarRef>& values = Candidates(p.source);
+    bool use_hits = values.size() <= kMaxIndexedCandidates;
+    if (use_hits && p.indexed) EnsureEqualityHits(p.source);
+    if (use_hits && p.kind == Predicate::Kind::kPattern) EnsurePatternHits(p.source);
+    AnyOf any;
+    for (size_t i = 0; i < values.size(); ++i) {
+      const ScalarRef& v = values[i];
+      if (v.kind == ScalarRef::Kind::kNull) {
+        any.Add(TriBool::kNull);
+        continue;
+      }
+      TriBool result = TriBool::kNull;
+      switch (p.kind) {
+        case Predicate::Kind::kCompare:
+          result = p.indexed && use_hits ? FromBool(Hit(id, i)) : CompareScalar(v, p.literal, p.op, s_.buffer);
+          break;
+        case Predicate::Kind::kIn:
+          result = p.indexed && use_hits ? FromBool(Hit(id, i) || InCidrs(p, v)) : InList(p, v);
+          result = Negate(result, p.negated);
+          break;
+        case Predicate::Kind::kPattern:
+          result = Negate(FromBool(use_hits ? Hit(id, i) : PatternMatches(p, v)), p.negated);
+          break;
+        case Predicate::Kind::kBetween:
+          result = And(CompareScalar(v, p.literal, CompareOp::kGe, s_.buffer),
+                       CompareScalar(v, p.high, CompareOp::kLe, s_.buffer));
+          result = Negate(result, p.negated);
+          break;
+        case Predicate::Kind::kStringTest: {
+          std::string_view text = ScalarText(v, s_.buffer);
+          std::string_view needle = p.literal.text;
+          bool hit = p.function == Function::kStartsWith
+                         ? text.substr(0, needle.size()) == needle
+                         : text.size() >= needle.size() && text.substr(text.size() - needle.size()) == needle;
+          result = FromBool(hit);
+          break;
+        }
+        case Predicate::Kind::kCidr: {
+          std::optional<IpAddress> address = ParseIpAddress(ScalarText(v, s_.buffer));
+          result = address ? FromBool(p.cidrs->Contains(*address)) : TriBool::kNull;
+          break;
+        }
+        case Predicate::Kind::kTruthy: {
+          std::optional<bool> b = ToBool(v);
+          result = b ? FromBool(*b) : TriBool::kNull;
+          break;
+        }
+        default:
+          break;
+      }
+      any.Add(result);
+      if (result == TriBool::kTrue) break;
+    }
+    return any.result();
+  }
+
+  // contains(x, 'lit'): a substring test on a string, element equality on an
+  // array (an array gives TRUE or FALSE, never NULL).
+  TriBool Contains(const Predicate& p) {
+    const std::vector<ScalarRef>& values = Candidates(p.source);
+    bool arrays = impl_.sources[p.source].transform == Transform::kNone &&
+                  s_.view.array_count(impl_.sources[p.source].slot) > 0;
+    bool saw_direct = false, saw_null = false;
+    for (const ScalarRef& v : values) {
+      if (v.from_array) {
+        if (CompareScalar(v, p.literal, CompareOp::kEq, s_.buffer) == TriBool::kTrue) return TriBool::kTrue;
+        continue;
+      }
+      saw_direct = true;
+      if (v.kind == ScalarRef::Kind::kNull) {
+        saw_null = true;
+      } else if (ScalarText(v, s_.buffer).find(p.literal.text) != std::string_view::npos) {
+        return TriBool::kTrue;
+      }
+    }
+    if (saw_null || (!saw_direct && !arrays)) return TriBool::kNull;
+    return TriBool::kFalse;
+  }
+
+  TriBool Generic(const Predicate& p) {
+    if (s_.dom_epoch != s_.epoch) {
+      s_.dom_epoch = s_.epoch;
+      s_.dom_failed = s_.dom_parser.parse(s_.record.data(), s_.record.size()).get(s_.dom_record) != simdjson::SUCCESS;
+    }
+    if (s_.dom_failed) return TriBool::kNull;
+    return ReferenceInterpreter::EvaluateCondition(*p.generic, s_.dom_record);
+  }
+
+  const CompiledRuleSet::Impl& impl_;
+  CompiledRuleSet::Scratch& s_;
+};
+
+std::optional<std::string_view> SingleString(const RecordView& view, SlotId slot) {
+  const std::vector<ScalarRef>& values = view.candidates(slot);
+  if (values.size() != 1 || values[0].kind != ScalarRef::Kind::kString || values[0].from_array) return std::nullopt;
+  return values[0].text;
+}
+
+}  // namespace
+
+CompiledRuleSet::CompiledRuleSet(RuleSet rules) : rules_(std::move(rules)), impl_(std::make_unique<Impl>()) {}
+
+CompiledRuleSet::~CompiledRuleSet() {
+  if (impl_->prototype_scratch != nullptr) hs_free_scratch(impl_->prototype_scratch);
+}
+
+absl::StatusOr<std::unique_ptr<const CompiledRuleSet>> CompiledRuleSet::Compile(const RuleSet& rules,
+                                                                                  CompileLimits limits) {
+  std::unique_ptr<CompiledRuleSet> compiled(new CompiledRuleSet(rules));
+  compiled->impl_->limits = limits;
+  absl::Status status = Compiler(compiled->rules_, *compiled->impl_).Run();
+  if (!status.ok()) return status;
+  return std::unique_ptr<const CompiledRuleSet>(std::move(compiled));
+}
+
+CompiledRuleSet::ScratchPtr CompiledRuleSet::NewScratch() const {
+  return ScratchPtr(new Scratch(*impl_, RecordViewLimits{impl_->limits.max_json_depth}));
+}
+
+void CompiledRuleSet::ScratchDeleter::operator()(Scratch* scratch) const { delete scratch; }
+
+size_t CompiledRuleSet::predicate_count() const { return impl_->predicates.size(); }
+
+absl::Status CompiledRuleSet::Match(std::string_view record, Scratch& scratch, std::vector<uint32_t>& matched) const {
+  if (++scratch.epoch == 0) {  // after 2^32 records: start the memo afresh
+    std::fill(scratch.predicate_epoch.begin(), scratch.predicate_epoch.end(), 0);
+    std::fill(scratch.hit_epoch.begin(), scratch.hit_epoch.end(), 0);
+    std::fill(scratch.source_epoch.begin(), scratch.source_epoch.end(), 0);
+    std::fill(scratch.equality_epoch.begin(), scratch.equality_epoch.end(), 0);
+    std::fill(scratch.pattern_epoch.begin(), scratch.pattern_epoch.end(), 0);
+    std::fill(scratch.rule_epoch.begin(), scratch.rule_epoch.end(), 0);
+    scratch.dom_epoch = 0;
+    scratch.epoch = 1;
+  }
+  scratch.record = record;
+  absl::Status status = scratch.view.Extract(record);
+  if (!status.ok()) return status;
+
+  // The rules this record can reach, in rule order.
+  scratch.reached.clear();
+  for (const auto& [slot, index] : impl_->dispatch) {
+    for (const ScalarRef& value : scratch.view.candidates(slot)) {
+      if (value.kind == ScalarRef::Kind::kNull) continue;
+      std::string_view text = ScalarText(value, scratch.buffer);
+      auto it = index.find(absl::string_view(text.data(), text.size()));
+      if (it == index.end()) continue;
+      for (uint32_t rule : it->second) {
+        if (scratch.rule_epoch[rule] == scratch.epoch) continue;
+        scratch.rule_epoch[rule] = scratch.epoch;
+        scratch.reached.push_back(rule);
+      }
+    }
+  }
+  scratch.reached.insert(scratch.reached.end(), impl_->unanchored_rules.begin(), impl_->unanchored_rules.end());
+  std::sort(scratch.reached.begin(), scratch.reached.end());
+
+  Evaluation evaluation(*impl_, scratch);
+  for (uint32_t rule : scratch.reached) {
+    const RuleProgram& program = impl_->programs[rule];
+    if (evaluation.Program(program, program.root) == TriBool::kTrue) matched.push_back(rule);
+  }
+  if (scratch.dom_epoch == scratch.epoch && scratch.dom_failed) {
+    matched.clear();
+    return absl::InvalidArgumentError("invalid_json: the record does not parse as a whole");
+  }
+  return absl::OkStatus();
+}
+
+std::optional<std::string_view> CompiledRuleSet::EventName(const Scratch& scratch) const {
+  return SingleString(scratch.view, impl_->event_name_slot);
+}
+std::optional<std::string_view> CompiledRuleSet::EventId(const Scratch& scratch) const {
+  return SingleString(scratch.view, impl_->event_id_slot);
+}
+std::optional<std::string_view> CompiledRuleSet::EventTime(const Scratch& scratch) const {
+  return SingleString(scratch.view, impl_->event_time_slot);
+}
+
+std::string CompiledRuleSet::Explain() const {
+  const Impl& impl = *impl_;
+  std::string out = "compiled rule set\n";
+  absl::StrAppend(&out, "  ", rules_.rules.size(), " rules, ", impl.predicates.size(), " distinct predicates, ",
+                  impl.sources.size(), " value sources, ", impl.trie.slot_count(), " extracted paths\n");
+  out += "\npath trie (one pass over each record enters only these):\n";
+  out += impl.trie.ToString();
+  out += "\nvalue sources:\n";
+  for (const Source& source : impl.sources) {
+    absl::StrAppend(&out, "  ", source.name, "  [slot ", source.slot, "]");
+    if (!source.equality_index.empty()) absl::StrAppend(&out, "  hash index: ", source.equality_index.size(), " values");
+    if (source.patterns) absl::StrAppend(&out, "  patterns: ", source.patterns->size());
+    out += "\n";
+    if (source.patterns) out += source.patterns->Describe();
+  }
+  out += "\nshared predicates (id: kind: condition <- rules):\n";
+  for (size_t id = 0; id < impl.predicates.size(); ++id) {
+    const Predicate& p = impl.predicates[id];
+    absl::StrAppend(&out, "  p", id, ": ", p.KindName(), ": ", p.sql, "  <-");
+    for (uint32_t rule : p.rules) absl::StrAppend(&out, " ", rules_.rules[rule].name);
+    out += "\n";
+  }
+  out += "\ndispatch index:\n";
+  for (const auto& [slot, index] : impl.dispatch) {
+    size_t filed = 0;
+    for (const auto& [value, rules] : index) filed += rules.size();
+    absl::StrAppend(&out, "  on ", impl.trie.path(slot).ToString(), ": ", index.size(), " values -> ", filed,
+                    " rule entries\n");
+  }
+  absl::StrAppend(&out, "  always evaluated: ", impl.unanchored_rules.size(), " rules\n");
+  out += "\nrule programs:\n";
+  for (size_t rule = 0; rule < impl.programs.size(); ++rule) {
+    const RuleProgram& program = impl.programs[rule];
+    std::function<std::string(uint32_t)> show = [&](uint32_t index) -> std::string {
+      const ProgramNode& node = program.nodes[index];
+      switch (node.kind) {
+        case ProgramNode::Kind::kTrue: return "TRUE";
+        case ProgramNode::Kind::kPredicate: return absl::StrCat("p", node.predicate);
+        case ProgramNode::Kind::kNot: return "NOT " + show(node.children[0]);
+        default: {
+          std::string joined;
+          for (uint32_t child : node.children) {
+            if (!joined.empty()) joined += node.kind == ProgramNode::Kind::kAnd ? " AND " : " OR ";
+            joined += show(child);
+          }
+          return "(" + joined + ")";
+        }
+      }
+    };
+    absl::StrAppend(&out, "  ", rules_.rules[rule].name, ": ", show(program.root), "   [",
+                    impl.anchor_description[rule], "]\n");
+  }
+  return out;
+}
+
+}  // namespace trailhound

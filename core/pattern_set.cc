@@ -1,0 +1,155 @@
+#include "core/pattern_set.h"
+
+#include <cctype>
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "core/like_pattern.h"
+
+namespace trailhound {
+namespace {
+
+constexpr unsigned kCommonFlags = HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY | HS_FLAG_UTF8;
+
+// Appends one literal byte so that Hyperscan reads it as itself.
+void AppendLiteral(std::string& out, unsigned char c) {
+  if (std::isalnum(c) || c >= 0x80) {
+    out.push_back(static_cast<char>(c));
+  } else {
+    char hex[8];
+    std::snprintf(hex, sizeof(hex), "\\x%02x", c);
+    out += hex;
+  }
+}
+
+bool CompilesAlone(const std::string& expression, unsigned flags, std::string& error) {
+  hs_database_t* database = nullptr;
+  hs_compile_error_t* compile_error = nullptr;
+  if (hs_compile(expression.c_str(), flags, HS_MODE_BLOCK, nullptr, &database, &compile_error) != HS_SUCCESS) {
+    error = compile_error != nullptr ? compile_error->message : "rejected";
+    hs_free_compile_error(compile_error);
+    return false;
+  }
+  hs_free_database(database);
+  return true;
+}
+
+int OnMatch(unsigned int id, unsigned long long, unsigned long long, unsigned int, void* context) {
+  static_cast<std::vector<uint32_t>*>(context)->push_back(id);
+  return 0;
+}
+
+}  // namespace
+
+std::string LikeToHyperscan(std::string_view pattern, std::optional<char> escape) {
+  std::string out = "^";
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    char c = pattern[i];
+    if (escape && c == *escape && i + 1 < pattern.size()) {
+      AppendLiteral(out, static_cast<unsigned char>(pattern[++i]));
+    } else if (c == '%') {
+      out += ".*";
+    } else if (c == '_') {
+      out += ".";
+    } else {
+      AppendLiteral(out, static_cast<unsigned char>(c));
+    }
+  }
+  out += "\\z";
+  return out;
+}
+
+PatternSet::~PatternSet() {
+  if (database_ != nullptr) hs_free_database(database_);
+}
+
+uint32_t PatternSet::Add(PatternSpec spec) {
+  Entry entry;
+  entry.spec = std::move(spec);
+  patterns_.push_back(std::move(entry));
+  return static_cast<uint32_t>(patterns_.size() - 1);
+}
+
+absl::Status PatternSet::Build(size_t max_bytes) {
+  std::vector<const char*> expressions;
+  std::vector<unsigned> flags;
+  std::vector<unsigned> ids;
+  for (uint32_t id = 0; id < patterns_.size(); ++id) {
+    Entry& entry = patterns_[id];
+    unsigned entry_flags = kCommonFlags;
+    if (entry.spec.kind == PatternSpec::Kind::kLike) {
+      entry.hyperscan = LikeToHyperscan(entry.spec.text, entry.spec.escape);
+      entry_flags |= HS_FLAG_DOTALL;  // '%' spans newlines
+      if (entry.spec.case_insensitive) entry_flags |= HS_FLAG_CASELESS;
+    } else {
+      entry.hyperscan = entry.spec.text;
+      entry.confirm_with_re2 = entry.spec.text.find('$') != std::string::npos;
+    }
+    if (!CompilesAlone(entry.hyperscan, entry_flags, entry.rejected_because)) {
+      fallback_ids_.push_back(id);
+      continue;
+    }
+    entry.in_hyperscan = true;
+    expressions.push_back(entry.hyperscan.c_str());
+    flags.push_back(entry_flags);
+    ids.push_back(static_cast<unsigned>(hyperscan_ids_.size()));
+    hyperscan_ids_.push_back(id);
+  }
+  if (expressions.empty()) return absl::OkStatus();
+  hs_compile_error_t* compile_error = nullptr;
+  if (hs_compile_multi(expressions.data(), flags.data(), ids.data(), static_cast<unsigned>(expressions.size()),
+                       HS_MODE_BLOCK, nullptr, &database_, &compile_error) != HS_SUCCESS) {
+    std::string message = compile_error != nullptr ? compile_error->message : "unknown error";
+    hs_free_compile_error(compile_error);
+    return absl::ResourceExhaustedError(absl::StrCat("cannot build the pattern database: ", message));
+  }
+  hs_database_size(database_, &database_bytes_);
+  if (database_bytes_ > max_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat("pattern database needs ", database_bytes_,
+                                                     " bytes, over the limit of ", max_bytes));
+  }
+  return absl::OkStatus();
+}
+
+bool PatternSet::MatchesWithoutHyperscan(const Entry& entry, std::string_view text) const {
+  if (entry.spec.kind == PatternSpec::Kind::kLike) {
+    return LikeMatch(text, entry.spec.text, entry.spec.escape, entry.spec.case_insensitive);
+  }
+  return RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *entry.spec.regex);
+}
+
+void PatternSet::Scan(std::string_view text, hs_scratch_t* scratch, std::vector<uint32_t>& hyperscan_matched,
+                      std::vector<uint32_t>& matched) const {
+  if (database_ != nullptr) {
+    hyperscan_matched.clear();
+    hs_scan(database_, text.data(), static_cast<unsigned>(text.size()), 0, scratch, OnMatch, &hyperscan_matched);
+    for (uint32_t hyperscan_id : hyperscan_matched) {
+      uint32_t id = hyperscan_ids_[hyperscan_id];
+      const Entry& entry = patterns_[id];
+      if (entry.confirm_with_re2 && !MatchesWithoutHyperscan(entry, text)) continue;
+      matched.push_back(id);
+    }
+  }
+  for (uint32_t id : fallback_ids_) {
+    if (MatchesWithoutHyperscan(patterns_[id], text)) matched.push_back(id);
+  }
+}
+
+std::string PatternSet::Describe() const {
+  std::string out;
+  for (uint32_t id = 0; id < patterns_.size(); ++id) {
+    const Entry& entry = patterns_[id];
+    absl::StrAppend(&out, "      #", id, " ", entry.spec.kind == PatternSpec::Kind::kLike ? "LIKE '" : "REGEXP '",
+                    entry.spec.text, "'", entry.spec.case_insensitive ? " (ILIKE)" : "");
+    if (entry.in_hyperscan) {
+      absl::StrAppend(&out, "  hyperscan: ", entry.hyperscan, entry.confirm_with_re2 ? "  (hits confirmed by RE2)" : "");
+    } else {
+      absl::StrAppend(&out, "  ", entry.spec.kind == PatternSpec::Kind::kLike ? "LIKE matcher" : "RE2",
+                      " (hyperscan: ", entry.rejected_because, ")");
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace trailhound

@@ -1,0 +1,426 @@
+#include "core/record_view.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "absl/strings/str_cat.h"
+
+namespace trailhound {
+
+using simdjson::SUCCESS;
+namespace ondemand = simdjson::ondemand;
+
+std::string_view ScalarText(const ScalarRef& value, std::string& buffer) {
+  switch (value.kind) {
+    case ScalarRef::Kind::kString:
+      return value.text;
+    case ScalarRef::Kind::kBool:
+      return value.boolean ? "true" : "false";
+    case ScalarRef::Kind::kNumber: {
+      char digits[32];
+      char* end = digits;
+      switch (value.number_type) {
+        case ondemand::number_type::signed_integer:
+          end = std::to_chars(digits, digits + sizeof(digits), value.int_value).ptr;
+          break;
+        case ondemand::number_type::unsigned_integer:
+          end = std::to_chars(digits, digits + sizeof(digits), value.uint_value).ptr;
+          break;
+        default:
+          end = std::to_chars(digits, digits + sizeof(digits), value.number).ptr;
+      }
+      buffer.assign(digits, end);
+      return buffer;
+    }
+    case ScalarRef::Kind::kObject:
+    case ScalarRef::Kind::kArray: {
+      buffer.resize(value.text.size());
+      size_t length = 0;
+      if (simdjson::minify(value.text.data(), value.text.size(), buffer.data(), length) != SUCCESS) {
+        return value.text;
+      }
+      buffer.resize(length);
+      return buffer;
+    }
+    case ScalarRef::Kind::kNull:
+      break;
+  }
+  return {};
+}
+
+namespace {
+
+ScalarRef Scalar(ScalarRef::Kind kind, std::string_view text) {
+  ScalarRef scalar;
+  scalar.kind = kind;
+  scalar.text = text;
+  return scalar;
+}
+
+}  // namespace
+
+PathTrie::PathTrie() { nodes_.emplace_back(); }
+
+SlotId PathTrie::Add(const FieldPath& path) {
+  int32_t node = 0;
+  for (const PathStep& step : path.steps) {
+    int32_t next = -1;
+    switch (step.kind) {
+      case PathStep::Kind::kKey: {
+        auto it = nodes_[node].keys.find(step.key);
+        if (it != nodes_[node].keys.end()) next = it->second;
+        break;
+      }
+      case PathStep::Kind::kIndex: {
+        auto it = nodes_[node].indexes.find(step.index);
+        if (it != nodes_[node].indexes.end()) next = it->second;
+        break;
+      }
+      case PathStep::Kind::kAnyElement:
+        next = nodes_[node].any_element;
+        break;
+    }
+    if (next < 0) {
+      next = static_cast<int32_t>(nodes_.size());
+      nodes_.emplace_back();
+      switch (step.kind) {
+        case PathStep::Kind::kKey: nodes_[node].keys[step.key] = next; break;
+        case PathStep::Kind::kIndex: nodes_[node].indexes[step.index] = next; break;
+        case PathStep::Kind::kAnyElement: nodes_[node].any_element = next; break;
+      }
+    }
+    node = next;
+  }
+  if (nodes_[node].slot < 0) {
+    nodes_[node].slot = static_cast<SlotId>(paths_.size());
+    paths_.push_back(path);
+  }
+  return nodes_[node].slot;
+}
+
+SlotId PathTrie::Find(const FieldPath& path) const {
+  for (SlotId slot = 0; slot < static_cast<SlotId>(paths_.size()); ++slot) {
+    if (paths_[slot] == path) return slot;
+  }
+  return -1;
+}
+
+std::string PathTrie::ToString() const {
+  std::string out;
+  struct Frame {
+    int32_t node;
+    std::string label;
+    int depth;
+  };
+  std::vector<Frame> stack = {{0, "(record)", 0}};
+  while (!stack.empty()) {
+    Frame frame = stack.back();
+    stack.pop_back();
+    const Node& node = nodes_[frame.node];
+    absl::StrAppend(&out, std::string(frame.depth * 2, ' '), frame.label);
+    if (node.slot >= 0) absl::StrAppend(&out, "  -> slot ", node.slot);
+    out += "\n";
+    std::vector<Frame> children;
+    for (const auto& [key, child] : node.keys) children.push_back({child, key, frame.depth + 1});
+    for (const auto& [index, child] : node.indexes) {
+      children.push_back({child, absl::StrCat("[", index, "]"), frame.depth + 1});
+    }
+    if (node.any_element >= 0) children.push_back({node.any_element, "[*]", frame.depth + 1});
+    std::sort(children.begin(), children.end(),
+              [](const Frame& a, const Frame& b) { return a.label > b.label; });
+    stack.insert(stack.end(), children.begin(), children.end());
+  }
+  return out;
+}
+
+RecordView::RecordView(const PathTrie& trie, RecordViewLimits limits)
+    : trie_(trie), limits_(limits), slots_(trie.slot_count()) {}
+
+void RecordView::Emit(SlotId slot, ScalarRef value) {
+  Slot& target = slots_[slot];
+  if (value.kind != ScalarRef::Kind::kNull && !value.from_array) target.present = true;
+  target.values.push_back(value);
+}
+
+absl::Status RecordView::Extract(std::string_view bytes) {
+  for (Slot& slot : slots_) {
+    slot.values.clear();
+    slot.present = false;
+    slot.arrays = 0;
+  }
+  dom_parsers_used_ = 0;
+  dom_texts_.clear();
+  too_deep_ = false;
+  padded_.reserve(bytes.size() + simdjson::SIMDJSON_PADDING);
+  padded_.assign(bytes.data(), bytes.size());
+  simdjson::padded_string_view input(padded_.data(), padded_.size(), padded_.capacity());
+  simdjson::error_code error = parser_.iterate(input).get(document_);
+  ondemand::object root;
+  if (!error) error = document_.get_object().get(root);
+  if (error == simdjson::INCORRECT_TYPE) {
+    // Not an object: say whether it is JSON at all (rare, so a full parse).
+    simdjson::dom::element whole;
+    if (dom_parsers_.empty()) dom_parsers_.push_back(std::make_unique<simdjson::dom::parser>());
+    simdjson::error_code parse_error = dom_parsers_[0]->parse(bytes.data(), bytes.size()).get(whole);
+    if (parse_error == simdjson::UTF8_ERROR) return absl::InvalidArgumentError("invalid_utf8: record is not valid UTF-8");
+    if (parse_error) return absl::InvalidArgumentError(absl::StrCat("invalid_json: ", simdjson::error_message(parse_error)));
+    return absl::InvalidArgumentError("not_an_object: a CloudTrail record must be a JSON object");
+  }
+  if (!error) error = VisitObject(root, 0, 1);
+  if (too_deep_) {
+    return absl::InvalidArgumentError(absl::StrCat("too_deep: nested deeper than ", limits_.max_depth, " levels"));
+  }
+  if (error == simdjson::UTF8_ERROR) return absl::InvalidArgumentError("invalid_utf8: record is not valid UTF-8");
+  if (error) return absl::InvalidArgumentError(absl::StrCat("invalid_json: ", simdjson::error_message(error)));
+  return absl::OkStatus();
+}
+
+simdjson::error_code RecordView::VisitObject(ondemand::object object, int32_t node_index, size_t depth) {
+  const PathTrie::Node& node = trie_.node(node_index);
+  if (depth > limits_.max_depth) {
+    too_deep_ = true;
+    return simdjson::DEPTH_ERROR;
+  }
+  if (node.slot >= 0) {
+    std::string_view raw;
+    SIMDJSON_TRY(object.raw_json().get(raw));
+    Emit(node.slot, Scalar(ScalarRef::Kind::kObject, raw));
+    if (node.keys.empty()) return SUCCESS;
+    bool ignored;
+    SIMDJSON_TRY(object.reset().get(ignored));
+  }
+  if (node.keys.empty()) return SUCCESS;
+  for (auto field_result : object) {
+    ondemand::field field;
+    SIMDJSON_TRY(std::move(field_result).get(field));
+    std::string_view key;
+    SIMDJSON_TRY(field.unescaped_key().get(key));
+    auto child = node.keys.find(absl::string_view(key.data(), key.size()));
+    if (child == node.keys.end()) continue;
+    SIMDJSON_TRY(VisitValue(field.value(), child->second, depth + 1));
+  }
+  return SUCCESS;
+}
+
+simdjson::error_code RecordView::VisitValue(OnDemandValue value, int32_t node_index, size_t depth) {
+  const PathTrie::Node& node = trie_.node(node_index);
+  ondemand::json_type type;
+  SIMDJSON_TRY(value.type().get(type));
+  switch (type) {
+    case ondemand::json_type::object: {
+      ondemand::object object;
+      SIMDJSON_TRY(value.get_object().get(object));
+      return VisitObject(object, node_index, depth);
+    }
+    case ondemand::json_type::array: {
+      ondemand::array array;
+      SIMDJSON_TRY(value.get_array().get(array));
+      int consumers = (node.slot >= 0) + !node.keys.empty() + !node.indexes.empty() + (node.any_element >= 0);
+      if (consumers <= 1) return VisitArrayOnDemand(array, node_index, depth);
+      std::string_view raw;
+      SIMDJSON_TRY(array.raw_json().get(raw));
+      return VisitSubtree(raw, node_index, depth);
+    }
+    case ondemand::json_type::string: {
+      if (node.slot < 0) return SUCCESS;
+      std::string_view text;
+      SIMDJSON_TRY(value.get_string().get(text));
+      Emit(node.slot, Scalar(ScalarRef::Kind::kString, text));
+      return SUCCESS;
+    }
+    case ondemand::json_type::number: {
+      if (node.slot < 0) return SUCCESS;
+      ondemand::number number;
+      SIMDJSON_TRY(value.get_number().get(number));
+      ScalarRef scalar;
+      scalar.kind = ScalarRef::Kind::kNumber;
+      scalar.number_type = number.get_number_type();
+      if (number.is_int64()) {
+        scalar.int_value = number.get_int64();
+      } else if (number.is_uint64()) {
+        scalar.uint_value = number.get_uint64();
+      }
+      scalar.number = number.as_double();
+      Emit(node.slot, scalar);
+      return SUCCESS;
+    }
+    case ondemand::json_type::boolean: {
+      if (node.slot < 0) return SUCCESS;
+      ScalarRef scalar;
+      scalar.kind = ScalarRef::Kind::kBool;
+      SIMDJSON_TRY(value.get_bool().get(scalar.boolean));
+      Emit(node.slot, scalar);
+      return SUCCESS;
+    }
+    case ondemand::json_type::null:
+      if (node.slot >= 0) Emit(node.slot, ScalarRef{});
+      return SUCCESS;
+  }
+  return SUCCESS;
+}
+
+// An array whose elements serve exactly one purpose: the slot's candidates,
+// a key applied to each element, [*], or [n].
+simdjson::error_code RecordView::VisitArrayOnDemand(ondemand::array array, int32_t node_index, size_t depth) {
+  const PathTrie::Node& node = trie_.node(node_index);
+  if (depth > limits_.max_depth) {
+    too_deep_ = true;
+    return simdjson::DEPTH_ERROR;
+  }
+  if (node.slot >= 0) {
+    slots_[node.slot].present = true;
+    ++slots_[node.slot].arrays;
+  }
+  int64_t index = 0;
+  for (auto item_result : array) {
+    ondemand::value item;
+    SIMDJSON_TRY(std::move(item_result).get(item));
+    if (node.slot >= 0) {
+      ondemand::json_type type;
+      SIMDJSON_TRY(item.type().get(type));
+      ScalarRef scalar;
+      scalar.from_array = true;
+      switch (type) {
+        case ondemand::json_type::object: {
+          scalar.kind = ScalarRef::Kind::kObject;
+          ondemand::object object;
+          SIMDJSON_TRY(item.get_object().get(object));
+          SIMDJSON_TRY(object.raw_json().get(scalar.text));
+          break;
+        }
+        case ondemand::json_type::array: {
+          scalar.kind = ScalarRef::Kind::kArray;
+          ondemand::array nested;
+          SIMDJSON_TRY(item.get_array().get(nested));
+          SIMDJSON_TRY(nested.raw_json().get(scalar.text));
+          break;
+        }
+        case ondemand::json_type::string:
+          scalar.kind = ScalarRef::Kind::kString;
+          SIMDJSON_TRY(item.get_string().get(scalar.text));
+          break;
+        case ondemand::json_type::number: {
+          ondemand::number number;
+          SIMDJSON_TRY(item.get_number().get(number));
+          scalar.kind = ScalarRef::Kind::kNumber;
+          scalar.number_type = number.get_number_type();
+          if (number.is_int64()) {
+            scalar.int_value = number.get_int64();
+          } else if (number.is_uint64()) {
+            scalar.uint_value = number.get_uint64();
+          }
+          scalar.number = number.as_double();
+          break;
+        }
+        case ondemand::json_type::boolean:
+          scalar.kind = ScalarRef::Kind::kBool;
+          SIMDJSON_TRY(item.get_bool().get(scalar.boolean));
+          break;
+        case ondemand::json_type::null:
+          break;
+      }
+      Emit(node.slot, scalar);
+    } else if (!node.keys.empty()) {
+      SIMDJSON_TRY(VisitValue(item, node_index, depth + 1));
+    } else if (node.any_element >= 0) {
+      SIMDJSON_TRY(VisitValue(item, node.any_element, depth + 1));
+    } else {
+      auto child = node.indexes.find(index);
+      if (child != node.indexes.end()) SIMDJSON_TRY(VisitValue(item, child->second, depth + 1));
+    }
+    ++index;
+  }
+  return SUCCESS;
+}
+
+simdjson::error_code RecordView::VisitSubtree(std::string_view raw_json, int32_t node_index, size_t depth) {
+  if (dom_parsers_used_ == dom_parsers_.size()) {
+    dom_parsers_.push_back(std::make_unique<simdjson::dom::parser>());
+  }
+  simdjson::dom::parser& parser = *dom_parsers_[dom_parsers_used_++];
+  simdjson::dom::element element;
+  SIMDJSON_TRY(parser.parse(raw_json.data(), raw_json.size()).get(element));
+  VisitDom(element, node_index, true, depth);
+  return too_deep_ ? simdjson::DEPTH_ERROR : SUCCESS;
+}
+
+void RecordView::EmitDom(simdjson::dom::element element, SlotId slot, bool from_array) {
+  ScalarRef scalar;
+  scalar.from_array = from_array;
+  switch (element.type()) {
+    case simdjson::dom::element_type::OBJECT:
+    case simdjson::dom::element_type::ARRAY: {
+      // Raw JSON of a DOM subtree: minify into the parser-owned string pool.
+      scalar.kind = element.type() == simdjson::dom::element_type::OBJECT ? ScalarRef::Kind::kObject
+                                                                           : ScalarRef::Kind::kArray;
+      dom_texts_.push_back(simdjson::to_string(element));
+      scalar.text = dom_texts_.back();
+      break;
+    }
+    case simdjson::dom::element_type::STRING:
+      scalar.kind = ScalarRef::Kind::kString;
+      scalar.text = element.get_string().value_unsafe();
+      break;
+    case simdjson::dom::element_type::INT64:
+      scalar.kind = ScalarRef::Kind::kNumber;
+      scalar.number_type = ondemand::number_type::signed_integer;
+      scalar.int_value = element.get_int64().value_unsafe();
+      scalar.number = static_cast<double>(scalar.int_value);
+      break;
+    case simdjson::dom::element_type::UINT64:
+      scalar.kind = ScalarRef::Kind::kNumber;
+      scalar.number_type = ondemand::number_type::unsigned_integer;
+      scalar.uint_value = element.get_uint64().value_unsafe();
+      scalar.number = static_cast<double>(scalar.uint_value);
+      break;
+    case simdjson::dom::element_type::DOUBLE:
+      scalar.kind = ScalarRef::Kind::kNumber;
+      scalar.number_type = ondemand::number_type::floating_point_number;
+      scalar.number = element.get_double().value_unsafe();
+      break;
+    case simdjson::dom::element_type::BOOL:
+      scalar.kind = ScalarRef::Kind::kBool;
+      scalar.boolean = element.get_bool().value_unsafe();
+      break;
+    case simdjson::dom::element_type::NULL_VALUE:
+      break;
+  }
+  Emit(slot, scalar);
+}
+
+// The same walk as the On-Demand one, over a DOM subtree, where an element
+// may be read more than once.
+void RecordView::VisitDom(simdjson::dom::element element, int32_t node_index, bool emit, size_t depth) {
+  const PathTrie::Node& node = trie_.node(node_index);
+  if (depth > limits_.max_depth) {
+    too_deep_ = true;
+    return;
+  }
+  if (element.type() == simdjson::dom::element_type::ARRAY) {
+    simdjson::dom::array array;
+    if (element.get_array().get(array) != SUCCESS) return;
+    if (emit && node.slot >= 0) {
+      slots_[node.slot].present = true;
+      ++slots_[node.slot].arrays;
+      for (simdjson::dom::element item : array) EmitDom(item, node.slot, true);
+    }
+    int64_t index = 0;
+    for (simdjson::dom::element item : array) {
+      if (!node.keys.empty()) VisitDom(item, node_index, false, depth + 1);
+      if (node.any_element >= 0) VisitDom(item, node.any_element, true, depth + 1);
+      auto child = node.indexes.find(index++);
+      if (child != node.indexes.end()) VisitDom(item, child->second, true, depth + 1);
+    }
+    return;
+  }
+  if (emit && node.slot >= 0) EmitDom(element, node.slot, false);
+  if (element.type() != simdjson::dom::element_type::OBJECT || node.keys.empty()) return;
+  simdjson::dom::object object;
+  if (element.get_object().get(object) != SUCCESS) return;
+  for (auto [key, value] : object) {
+    auto child = node.keys.find(absl::string_view(key.data(), key.size()));
+    if (child != node.keys.end()) VisitDom(value, child->second, true, depth + 1);
+  }
+}
+
+}  // namespace trailhound

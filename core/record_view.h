@@ -1,0 +1,128 @@
+// One-pass extraction: the union of the field paths a rule set reads, as a
+// trie, and the walk that fills a RecordView from a record's bytes with
+// simdjson On-Demand, entering only referenced subtrees. Values are views into
+// the input or the parser's buffers (valid until the next Extract with the
+// same scratch); no heap allocation per record once the scratch is warm.
+//
+// A slot's candidates follow the reference interpreter's path semantics: a key
+// on an array applies to each element, [n] picks one, [*] all; a path ending
+// on an array yields its elements (one level) as candidates, marked
+// from_array, and the slot still counts as present for IS NULL.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <simdjson.h>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "core/field_path.h"
+
+namespace trailhound {
+
+using SlotId = int32_t;
+
+// One candidate value of a slot.
+struct ScalarRef {
+  enum class Kind : uint8_t { kNull, kBool, kNumber, kString, kObject, kArray };
+  Kind kind = Kind::kNull;
+  bool from_array = false;  // an element of an array the path ended on
+  bool boolean = false;
+  simdjson::ondemand::number_type number_type = simdjson::ondemand::number_type::signed_integer;
+  int64_t int_value = 0;
+  uint64_t uint_value = 0;
+  double number = 0;        // the number as a double (all number types)
+  std::string_view text;    // kString: unescaped; kObject/kArray: raw JSON
+};
+
+// The text a scalar compares as with a string literal, as the reference
+// interpreter spells it (numbers re-printed, objects minified). Uses `buffer`
+// for text that has to be made.
+std::string_view ScalarText(const ScalarRef& value, std::string& buffer);
+
+class PathTrie {
+ public:
+  struct Node {
+    SlotId slot = -1;
+    absl::flat_hash_map<std::string, int32_t> keys;      // key -> node
+    absl::flat_hash_map<int64_t, int32_t> indexes;       // [n] -> node
+    int32_t any_element = -1;                            // [*] -> node
+    bool HasChildren() const { return !keys.empty() || !indexes.empty() || any_element >= 0; }
+  };
+
+  PathTrie();
+  // The slot for `path`, adding it if new.
+  SlotId Add(const FieldPath& path);
+  SlotId Find(const FieldPath& path) const;
+  size_t slot_count() const { return paths_.size(); }
+  const FieldPath& path(SlotId slot) const { return paths_[slot]; }
+  const Node& node(int32_t index) const { return nodes_[index]; }
+  // Indented tree, one line per node, for explain.
+  std::string ToString() const;
+
+ private:
+  std::vector<Node> nodes_;  // nodes_[0] is the record itself
+  std::vector<FieldPath> paths_;
+};
+
+struct RecordViewLimits {
+  size_t max_depth = 128;  // deeper records are rejected
+};
+
+// Per-thread extraction state and the extracted values of one record.
+class RecordView {
+ public:
+  explicit RecordView(const PathTrie& trie, RecordViewLimits limits = {});
+
+  // Walks `bytes` (a JSON object) and fills every slot. An error status
+  // means the view is unusable and the record is a dead letter; its message
+  // starts with the reason ("invalid_json: …", "invalid_utf8: …",
+  // "not_an_object: …", "too_deep: …"). Parts of the record no rule reads are
+  // skipped, not validated.
+  absl::Status Extract(std::string_view bytes);
+
+  const std::vector<ScalarRef>& candidates(SlotId slot) const { return slots_[slot].values; }
+  // True when the path reached something that is not null (an object, an
+  // array — even an empty one — or a scalar).
+  bool present(SlotId slot) const { return slots_[slot].present; }
+  // How many arrays the path ended on (their elements are the from_array
+  // candidates); contains() treats each as one value.
+  uint32_t array_count(SlotId slot) const { return slots_[slot].arrays; }
+
+ private:
+  struct Slot {
+    std::vector<ScalarRef> values;
+    bool present = false;
+    uint32_t arrays = 0;
+  };
+  using OnDemandValue = simdjson::ondemand::value;
+
+  simdjson::error_code VisitValue(OnDemandValue value, int32_t node, size_t depth);
+  simdjson::error_code VisitObject(simdjson::ondemand::object object, int32_t node, size_t depth);
+  simdjson::error_code VisitArrayOnDemand(simdjson::ondemand::array array, int32_t node, size_t depth);
+  simdjson::error_code VisitSubtree(std::string_view raw_json, int32_t node, size_t depth);
+  void VisitDom(simdjson::dom::element element, int32_t node, bool emit, size_t depth);
+  void EmitDom(simdjson::dom::element element, SlotId slot, bool from_array);
+  void Emit(SlotId slot, ScalarRef value);
+
+  const PathTrie& trie_;
+  RecordViewLimits limits_;
+  std::vector<Slot> slots_;
+  std::string padded_;
+  simdjson::ondemand::parser parser_;
+  simdjson::ondemand::document document_;
+  // Subtrees the On-Demand walk cannot serve in one pass (an array read both
+  // as a value and through its elements) are parsed with DOM parsers; one per
+  // subtree in a record, reused across records.
+  std::vector<std::unique_ptr<simdjson::dom::parser>> dom_parsers_;
+  size_t dom_parsers_used_ = 0;
+  std::deque<std::string> dom_texts_;  // minified objects/arrays inside DOM subtrees
+  bool too_deep_ = false;
+};
+
+}  // namespace trailhound
