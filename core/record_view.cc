@@ -34,12 +34,12 @@ std::string_view ScalarText(const ScalarRef& value, std::string& buffer) {
     }
     case ScalarRef::Kind::kObject:
     case ScalarRef::Kind::kArray: {
-      buffer.resize(value.text.size());
-      size_t length = 0;
-      if (simdjson::minify(value.text.data(), value.text.size(), buffer.data(), length) != SUCCESS) {
-        return value.text;
-      }
-      buffer.resize(length);
+      // Serialised as the reference interpreter does (numbers re-printed,
+      // e.g. 1e3 as 1000.0), not just minified. Rare: objects compared as text.
+      thread_local simdjson::dom::parser parser;
+      simdjson::dom::element element;
+      if (parser.parse(value.text.data(), value.text.size()).get(element) != SUCCESS) return value.text;
+      buffer = simdjson::to_string(element);
       return buffer;
     }
     case ScalarRef::Kind::kNull:
@@ -134,7 +134,7 @@ std::string PathTrie::ToString() const {
 }
 
 RecordView::RecordView(const PathTrie& trie, RecordViewLimits limits)
-    : trie_(trie), limits_(limits), slots_(trie.slot_count()) {}
+    : trie_(trie), limits_(limits), slots_(trie.slot_count()), node_visit_(trie.node_count(), 0) {}
 
 void RecordView::Emit(SlotId slot, ScalarRef value) {
   Slot& target = slots_[slot];
@@ -190,13 +190,19 @@ simdjson::error_code RecordView::VisitObject(ondemand::object object, int32_t no
     SIMDJSON_TRY(object.reset().get(ignored));
   }
   if (node.keys.empty()) return SUCCESS;
+  if (++object_visit_ == 0) {  // wrapped: forget all stamps
+    std::fill(node_visit_.begin(), node_visit_.end(), 0);
+    object_visit_ = 1;
+  }
+  uint32_t visit = object_visit_;
   for (auto field_result : object) {
     ondemand::field field;
     SIMDJSON_TRY(std::move(field_result).get(field));
     std::string_view key;
     SIMDJSON_TRY(field.unescaped_key().get(key));
     auto child = node.keys.find(absl::string_view(key.data(), key.size()));
-    if (child == node.keys.end()) continue;
+    if (child == node.keys.end() || node_visit_[child->second] == visit) continue;
+    node_visit_[child->second] = visit;
     SIMDJSON_TRY(VisitValue(field.value(), child->second, depth + 1));
   }
   return SUCCESS;
@@ -417,9 +423,9 @@ void RecordView::VisitDom(simdjson::dom::element element, int32_t node_index, bo
   if (element.type() != simdjson::dom::element_type::OBJECT || node.keys.empty()) return;
   simdjson::dom::object object;
   if (element.get_object().get(object) != SUCCESS) return;
-  for (auto [key, value] : object) {
-    auto child = node.keys.find(absl::string_view(key.data(), key.size()));
-    if (child != node.keys.end()) VisitDom(value, child->second, true, depth + 1);
+  for (const auto& [key, child] : node.keys) {
+    simdjson::dom::element value;
+    if (object.at_key(std::string_view(key)).get(value) == SUCCESS) VisitDom(value, child, true, depth + 1);
   }
 }
 

@@ -41,7 +41,7 @@ struct ScalarRef {
 };
 
 // The text a scalar compares as with a string literal, as the reference
-// interpreter spells it (numbers re-printed, objects minified). Uses `buffer`
+// interpreter spells it (numbers re-printed, objects serialised by simdjson). Uses `buffer`
 // for text that has to be made.
 std::string_view ScalarText(const ScalarRef& value, std::string& buffer);
 
@@ -60,6 +60,7 @@ class PathTrie {
   SlotId Add(const FieldPath& path);
   SlotId Find(const FieldPath& path) const;
   size_t slot_count() const { return paths_.size(); }
+  size_t node_count() const { return nodes_.size(); }
   const FieldPath& path(SlotId slot) const { return paths_[slot]; }
   const Node& node(int32_t index) const { return nodes_[index]; }
   // Indented tree, one line per node, for explain.
@@ -123,6 +124,10 @@ class RecordView {
   size_t dom_parsers_used_ = 0;
   std::deque<std::string> dom_texts_;  // minified objects/arrays inside DOM subtrees
   bool too_deep_ = false;
+  // Duplicate keys: the first occurrence wins, as in a DOM lookup. A trie
+  // node is entered once per object visit (stamped with the visit number).
+  std::vector<uint32_t> node_visit_;
+  uint32_t object_visit_ = 0;
 };
 
 }  // namespace trailhound
