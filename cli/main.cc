@@ -6,6 +6,7 @@
 #include <cstring>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli/command_line.h"
@@ -13,6 +14,7 @@
 #include "connectors/ndjson_sinks.h"
 #include "connectors/record_source.h"
 #include "core/cloudtrail_schema.h"
+#include "core/parallel_pipeline.h"
 #include "core/pipeline.h"
 #include "dsl/rule_set_loader.h"
 
@@ -42,6 +44,9 @@ NDJSON alert per match, in input order.
                           without it they are counted and the first few described
                           on stderr
   --max-record-bytes N    larger records are dead letters (default 1048576)
+  --threads N             matching threads (default: the number of cores); the
+                          output is the same for every N. stdin is read on one
+                          thread so that alerts go out as records arrive
   INPUT                   a file (NDJSON or {"Records":[…]}, optionally gzip), a
                           folder (all files below it, sorted), or - for stdin;
                           no INPUT reads stdin
@@ -61,7 +66,9 @@ constexpr char kExplainUsage[] = R"(usage: trailhound explain PATH…
 
 Shows what each rule became: metadata, the views inlined, the condition with
 every name resolved, the fields it reads (and what each name resolved to),
-and what it selects.
+and what it selects; then the compiled rule set: the path trie, the shared
+predicates with the rules using them, the dispatch index, each rule's program
+and the Hyperscan / RE2 pattern sets.
 )";
 
 constexpr char kGenUsage[] = R"(usage: trailhound gen N [--seed S] [--output FILE]
@@ -95,12 +102,17 @@ int RunCommand(int argc, char** argv) {
     std::fputs(kRunUsage, stdout);
     return 0;
   }
-  CommandLine args(argc, argv, {"rules", "output", "dead-letter", "max-record-bytes"}, {});
+  CommandLine args(argc, argv, {"rules", "output", "dead-letter", "max-record-bytes", "threads"}, {});
   if (!args.ok()) return UsageError(args.error(), kRunUsage);
   if (args.GetAll("rules").empty()) return UsageError("run needs --rules PATH", kRunUsage);
   SourceOptions options;
   if (args.Has("max-record-bytes") && !ParseCount(args.Get("max-record-bytes"), options.max_record_bytes)) {
     return UsageError("--max-record-bytes needs a number of bytes", kRunUsage);
+  }
+
+  uint64_t threads = std::max(1u, std::thread::hardware_concurrency());
+  if (args.Has("threads") && (!ParseCount(args.Get("threads"), threads) || threads < 1 || threads > 256)) {
+    return UsageError("--threads needs a number from 1 to 256", kRunUsage);
   }
 
   std::unique_ptr<LoadedRuleSet> loaded = LoadRuleSet(args.GetAll("rules"));
@@ -124,35 +136,62 @@ int RunCommand(int argc, char** argv) {
   NdjsonAlertSink alerts(std::move(*alert_writer));
   NdjsonDeadLetterSink dead_letters(std::move(dead_letter_writer));
 
+  // An endless stdin (tail -f | trailhound run) must not leave alerts in a
+  // buffer: read it on one thread and flush after every record with output.
+  bool streaming = args.positional().empty() ||
+                   std::find(args.positional().begin(), args.positional().end(), "-") != args.positional().end();
+  bool parallel = threads > 1 && !streaming;
+  DeferredDeadLetters deferred_letters;
   absl::StatusOr<std::unique_ptr<RecordSource>> source =
-      OpenInputs(args.positional(), options, dead_letters);
+      OpenInputs(args.positional(), options, parallel ? static_cast<DeadLetterSink&>(deferred_letters) : dead_letters);
   if (!source.ok()) {
     std::fprintf(stderr, "trailhound: %s\n", std::string(source.status().message()).c_str());
     return 2;
   }
 
-  // An endless stdin (tail -f | trailhound run) must not leave alerts in a
-  // buffer: flush after every record that produced output.
-  bool streaming = args.positional().empty() ||
-                   std::find(args.positional().begin(), args.positional().end(), "-") != args.positional().end();
   auto started = std::chrono::steady_clock::now();
-  Pipeline pipeline(**compiled, alerts, dead_letters);
-  RawRecord record;
   int io_errors = 0;
-  while (true) {
-    absl::StatusOr<bool> more = (*source)->Next(record);
-    if (!more.ok()) {
-      std::fprintf(stderr, "trailhound: %s\n", std::string(more.status().message()).c_str());
-      if (++io_errors > 1000) break;  // a source that only fails: stop rather than spin
-      continue;
+  auto report_input_error = [&](const absl::Status& status) {
+    std::fprintf(stderr, "trailhound: %s\n", std::string(status.message()).c_str());
+    ++io_errors;
+  };
+  constexpr int kMaxInputErrorsInARow = 1000;  // a source that only fails: stop rather than spin
+  PipelineStats stats;
+  if (parallel) {
+    RawRecord record;
+    NextRecord next = [&](std::string_view& bytes, SourcePosition& position) -> absl::StatusOr<bool> {
+      absl::StatusOr<bool> more = (*source)->Next(record);
+      if (more.ok() && *more) {
+        bytes = record.bytes;
+        position = std::move(record.position);
+      }
+      return more;
+    };
+    ParallelOptions parallel_options;
+    parallel_options.threads = static_cast<int>(threads);
+    stats = RunParallel(**compiled, next, deferred_letters, alerts, dead_letters, parallel_options,
+                        report_input_error, kMaxInputErrorsInARow);
+  } else {
+    Pipeline pipeline(**compiled, alerts, dead_letters);
+    RawRecord record;
+    int errors_in_a_row = 0;
+    while (true) {
+      absl::StatusOr<bool> more = (*source)->Next(record);
+      if (!more.ok()) {
+        report_input_error(more.status());
+        if (++errors_in_a_row > kMaxInputErrorsInARow) break;
+        continue;
+      }
+      errors_in_a_row = 0;
+      if (!*more) break;
+      uint64_t output_before = pipeline.stats().alerts + dead_letters.count();
+      pipeline.Process(record.bytes, record.position);
+      if (streaming && pipeline.stats().alerts + dead_letters.count() != output_before) {
+        alerts.Flush();
+        dead_letters.Flush();
+      }
     }
-    if (!*more) break;
-    uint64_t output_before = pipeline.stats().alerts + dead_letters.count();
-    pipeline.Process(record.bytes, record.position);
-    if (streaming && pipeline.stats().alerts + dead_letters.count() != output_before) {
-      alerts.Flush();
-      dead_letters.Flush();
-    }
+    stats = pipeline.stats();
   }
   alerts.Flush();
   dead_letters.Flush();
@@ -163,7 +202,6 @@ int RunCommand(int argc, char** argv) {
   }
 
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  const PipelineStats& stats = pipeline.stats();
   std::fprintf(stderr, "trailhound: %llu records, %llu alerts, %llu dead letters, %.2f s, %.0f records/s\n",
                static_cast<unsigned long long>(stats.records), static_cast<unsigned long long>(stats.alerts),
                static_cast<unsigned long long>(dead_letters.count()), seconds,
@@ -243,7 +281,14 @@ int ExplainCommand(int argc, char** argv) {
     std::printf("list %s: %zu items (%zu CIDRs or addresses)\n", list->name.c_str(), list->items.size(),
                 list->cidrs.size());
   }
-  return errors ? 1 : 0;
+  if (errors) return 1;
+  absl::StatusOr<std::unique_ptr<const CompiledRuleSet>> compiled = CompiledRuleSet::Compile(loaded->rules);
+  if (!compiled.ok()) {
+    std::fprintf(stderr, "trailhound: cannot compile: %s\n", std::string(compiled.status().message()).c_str());
+    return 1;
+  }
+  std::printf("\n%s", (*compiled)->Explain().c_str());
+  return 0;
 }
 
 int GenCommand(int argc, char** argv) {

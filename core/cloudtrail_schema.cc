@@ -150,7 +150,7 @@ const std::vector<FieldAlias>& CloudTrailAliases() {
 FieldType FieldTypeOf(const FieldPath& path) {
   const SchemaNode* node = &CloudTrailSchema();
   for (const PathStep& step : path.steps) {
-    if (node->type == FieldType::kFreeForm) return FieldType::kFreeForm;
+    if (node->type == FieldType::kFreeForm) return FieldType::kAny;  // below free-form: any JSON
     if (step.kind != PathStep::Kind::kKey) continue;
     const SchemaNode* next = nullptr;
     for (const SchemaNode& child : node->children) {

@@ -31,8 +31,8 @@ struct FieldAlias {
 };
 const std::vector<FieldAlias>& CloudTrailAliases();
 
-// The schema type at a canonical path: kFreeForm below a free-form field,
-// kAny for a path the schema does not know.
+// The schema type at a canonical path: kAny below a free-form field or for a
+// path the schema does not know.
 FieldType FieldTypeOf(const FieldPath& path);
 
 // Every known field as a dotted path (for did-you-mean suggestions).
