@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 
@@ -59,6 +60,17 @@ ScalarRef Scalar(ScalarRef::Kind kind, std::string_view text) {
 
 }  // namespace
 
+int32_t PathTrie::Node::FindKey(std::string_view key) const {
+  if (key_list.size() <= 16) {
+    for (const auto& [name, child] : key_list) {
+      if (name.size() == key.size() && std::memcmp(name.data(), key.data(), key.size()) == 0) return child;
+    }
+    return -1;
+  }
+  auto it = keys.find(absl::string_view(key.data(), key.size()));
+  return it == keys.end() ? -1 : it->second;
+}
+
 PathTrie::PathTrie() { nodes_.emplace_back(); }
 
 SlotId PathTrie::Add(const FieldPath& path) {
@@ -84,7 +96,10 @@ SlotId PathTrie::Add(const FieldPath& path) {
       next = static_cast<int32_t>(nodes_.size());
       nodes_.emplace_back();
       switch (step.kind) {
-        case PathStep::Kind::kKey: nodes_[node].keys[step.key] = next; break;
+        case PathStep::Kind::kKey:
+          nodes_[node].keys[step.key] = next;
+          nodes_[node].key_list.emplace_back(step.key, next);
+          break;
         case PathStep::Kind::kIndex: nodes_[node].indexes[step.index] = next; break;
         case PathStep::Kind::kAnyElement: nodes_[node].any_element = next; break;
       }
@@ -195,15 +210,18 @@ simdjson::error_code RecordView::VisitObject(ondemand::object object, int32_t no
     object_visit_ = 1;
   }
   uint32_t visit = object_visit_;
+  size_t found = 0;
   for (auto field_result : object) {
     ondemand::field field;
     SIMDJSON_TRY(std::move(field_result).get(field));
     std::string_view key;
     SIMDJSON_TRY(field.unescaped_key().get(key));
-    auto child = node.keys.find(absl::string_view(key.data(), key.size()));
-    if (child == node.keys.end() || node_visit_[child->second] == visit) continue;
-    node_visit_[child->second] = visit;
-    SIMDJSON_TRY(VisitValue(field.value(), child->second, depth + 1));
+    int32_t child = node.FindKey(key);
+    if (child < 0 || node_visit_[child] == visit) continue;
+    node_visit_[child] = visit;
+    SIMDJSON_TRY(VisitValue(field.value(), child, depth + 1));
+    // Every wanted key seen: the rest of this object is of no interest.
+    if (++found == node.key_list.size()) break;
   }
   return SUCCESS;
 }

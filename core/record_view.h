@@ -50,6 +50,10 @@ class PathTrie {
   struct Node {
     SlotId slot = -1;
     absl::flat_hash_map<std::string, int32_t> keys;      // key -> node
+    // The same keys as a list: for the few keys a node usually has, a length
+    // check and memcmp beat hashing every field name of every record.
+    std::vector<std::pair<std::string, int32_t>> key_list;
+    int32_t FindKey(std::string_view key) const;
     absl::flat_hash_map<int64_t, int32_t> indexes;       // [n] -> node
     int32_t any_element = -1;                            // [*] -> node
     bool HasChildren() const { return !keys.empty() || !indexes.empty() || any_element >= 0; }
