@@ -1,0 +1,1 @@
+SELECT * FROM t WHERE eventName REGEXP '(unclosed' OR cidr_match(sourceIPAddress, '10.0.0.0/33') OR hour(eventTime, 'Mars/Olympus') = 1 OR json_extract_scalar(requestParameters, 'a.b') = 'x' OR json_extract_scalar(requestParameters, '$[') = 'y';

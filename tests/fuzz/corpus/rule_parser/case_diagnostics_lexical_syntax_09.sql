@@ -1,0 +1,1 @@
+CREATE RULE r SELECT eventName FROM cloudtrail WHERE eventName = 'A';

@@ -1,0 +1,2 @@
+CREATE RULE r AS SELECT eventName FROM cloudtrail
+WHERE cidr_match(sourceIPAddress, office_nets);

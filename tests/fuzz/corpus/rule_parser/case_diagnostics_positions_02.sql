@@ -1,0 +1,2 @@
+CREATE RULE r AS SELECT eventName FROM cloudtrail
+WHERE userIdentity.userName = 'José' AND eventNmae = 'x';

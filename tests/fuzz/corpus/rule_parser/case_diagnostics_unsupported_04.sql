@@ -1,0 +1,3 @@
+SELECT eventName FROM cloudtrail
+JOIN identities ON eventName = 'A'
+WHERE eventName = 'A';

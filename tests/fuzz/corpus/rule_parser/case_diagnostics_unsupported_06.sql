@@ -1,0 +1,2 @@
+SELECT eventName FROM cloudtrail WHERE eventName = 'A'
+UNION SELECT eventName FROM cloudtrail WHERE eventName = 'B';

@@ -1,0 +1,3 @@
+SELECT eventName FROM cloudtrail
+WHERE eventSource = 'signin.amazonaws.com'
+    AND eventNmae = 'ConsoleLogin';

@@ -1,0 +1,2 @@
+-- Runbook: S3 exfiltration (work in progress)
+-- TODO: write the queries

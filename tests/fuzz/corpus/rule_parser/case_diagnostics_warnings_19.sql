@@ -1,0 +1,2 @@
+CREATE RULE r AS SELECT eventName FROM cloudtrail
+WHERE eventTime BETWEEN '2023-10-02' AND '2023-10-01';

@@ -1,0 +1,2 @@
+CREATE RULE doc_v6 AS SELECT eventName FROM cloudtrail
+WHERE cidr_match(sourceIPAddress, '2001:db8:abcd::/48');

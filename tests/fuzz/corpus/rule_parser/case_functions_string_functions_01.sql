@@ -1,0 +1,2 @@
+CREATE RULE admin AS SELECT eventName FROM cloudtrail
+WHERE lower(userIdentity.userName) = 'admin';

@@ -1,0 +1,2 @@
+CREATE RULE east AS SELECT eventName FROM cloudtrail
+WHERE upper(awsRegion) = 'US-EAST-1';

@@ -1,0 +1,2 @@
+CREATE RULE off_hours AS SELECT eventName FROM cloudtrail
+WHERE hour(eventTime) >= 22 OR hour(eventTime) < 6;

@@ -1,0 +1,2 @@
+CREATE RULE nf AS SELECT eventName FROM cloudtrail
+WHERE NOT (errorCode = 'AccessDenied' AND eventName = 'DeleteBucket');

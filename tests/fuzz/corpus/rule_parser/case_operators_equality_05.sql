@@ -1,0 +1,1 @@
+CREATE RULE everything AS SELECT eventName FROM cloudtrail;

@@ -1,0 +1,2 @@
+CREATE RULE jos_ AS SELECT eventName FROM cloudtrail
+WHERE userIdentity.userName LIKE 'Jos_';

@@ -1,0 +1,1 @@
+CREATE RULE empty AS SELECT eventName FROM cloudtrail WHERE errorCode LIKE '';

@@ -1,0 +1,2 @@
+CREATE RULE either AS SELECT eventName FROM cloudtrail
+WHERE errorCode = 'AccessDenied' OR userIdentity.type = 'Root';

@@ -1,0 +1,2 @@
+CREATE RULE oct1 AS SELECT eventName FROM cloudtrail
+WHERE eventTime BETWEEN '2023-10-01' AND '2023-10-02';

@@ -1,0 +1,2 @@
+CREATE RULE writes AS SELECT eventName FROM cloudtrail
+WHERE readOnly = 'false';

@@ -1,0 +1,1 @@
+CREATE RULE any_event AS SELECT eventName FROM cloudtrail WHERE eventName IS NOT NULL;

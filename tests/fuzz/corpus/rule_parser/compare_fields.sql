@@ -1,0 +1,1 @@
+SELECT * FROM t WHERE userIdentity.accountId = recipientAccountId AND eventTime < userIdentity.sessionContext.attributes.creationDate AND 1 = 1 AND 'a' < 'b' AND NULL IS NULL AND TRUE;

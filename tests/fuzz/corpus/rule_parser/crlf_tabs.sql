@@ -1,0 +1,4 @@
+-- name: crlf
+SELECT	eventName
+FROM cloudtrail
+WHERE	eventName = 'A';

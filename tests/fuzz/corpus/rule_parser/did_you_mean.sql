@@ -1,0 +1,1 @@
+SELECT eventNmae FROM cloudtrail WHERE eventNmae = 'ConsoleLogin' AND usrIdentity.arn LIKE '%root';

@@ -1,0 +1,1 @@
+SELECT * FROM t WHERE lower() = 'a' OR upper(a, b) = 'b' OR nosuch(eventName) = 1 OR contains(eventName) OR cidr_match(sourceIPAddress) OR hour(eventTime, 'UTC', 3) = 1;

@@ -1,0 +1,1 @@
+SELECT lower(eventName) AS l, upper(userAgent) FROM cloudtrail WHERE starts_with(lower(userAgent), 'aws') AND ends_with(arn, ':root') AND contains(resources[*].ARN, 'x') AND cidr_match(sourceIPAddress, '::/0') AND hour(eventTime, 'UTC') BETWEEN 0 AND 23 AND day_of_week(eventTime) <> 7 AND json_extract_scalar(requestParameters.policyDocument, '$["Statement"][0].Effect') = 'Allow';

@@ -1,0 +1,2 @@
+CREATE LIST nets ('203.0.113.0/24', '2001:db8::/32', '198.51.100.7', '::ffff:1.2.3.4', 42, -1.5, '');
+SELECT * FROM t WHERE sourceIPAddress IN nets OR sourceIPAddress NOT IN ('10.0.0.1', NULL) OR eventName IN () OR eventName IN nolist;

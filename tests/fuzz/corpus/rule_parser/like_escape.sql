@@ -1,0 +1,1 @@
+SELECT * FROM t WHERE key LIKE 'a!%' ESCAPE '!' OR key LIKE '%!' ESCAPE '!' OR key LIKE 'x' ESCAPE '' OR key LIKE 'y' ESCAPE 'ab' OR key ILIKE 'Ã©%' OR key NOT LIKE '%%%_%%';

@@ -1,0 +1,1 @@
+SELECT * FROM t WHERE requestParameters.n = 1e308 OR requestParameters.n > 1e999 OR requestParameters.n < .5 OR requestParameters.n = 00012 OR eventName = '' OR eventName = 'it''s' OR eventTime > '2023-13-45' OR eventTime < 'YYYY-MM-DD' OR eventTime BETWEEN '2023-10-01 08:00:00' AND '2023-10-01T09:00:00.123456789+05:30';

@@ -1,0 +1,2 @@
+SELECT * FROM cloudtrail WHERE eventName NOT = 'a';
+SELECT * FROM cloudtrail WHERE NOT NOT readOnly;

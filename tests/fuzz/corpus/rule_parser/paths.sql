@@ -1,0 +1,1 @@
+SELECT requestParameters."x-amz-id-2", "x-amz-id-2", resources[0].ARN, resources[*].type, responseElements."a.b".c[3][*] FROM "my db".cloudtrail WHERE resources[99999999999999999999].ARN IS NULL AND requestParameters.items[*][0] = 1;

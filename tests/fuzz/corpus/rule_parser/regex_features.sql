@@ -1,0 +1,1 @@
+SELECT * FROM t WHERE userAgent REGEXP '\\C' OR userAgent RLIKE '(?i)^aws-cli/[0-9]+\\.' OR userAgent REGEXP '\\pL+$' OR userAgent REGEXP 'a{1000}' OR userAgent REGEXP '(a|b)*c\\b' OR userAgent REGEXP '' OR userAgent NOT REGEXP '^$';

@@ -1,0 +1,1 @@
+SELECT * FROM cloudtrail WHERE "x-amz = 1;

@@ -1,0 +1,4 @@
+CREATE VIEW a AS SELECT * FROM b WHERE eventName = 'x';
+CREATE VIEW b AS SELECT * FROM c WHERE readOnly = false;
+CREATE VIEW c AS SELECT * FROM a;
+SELECT * FROM a;
