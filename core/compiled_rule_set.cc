@@ -13,6 +13,7 @@
 #include "core/pattern_set.h"
 #include "core/reference_interpreter.h"
 #include "core/sql_scalar.h"
+#include "core/three_valued.h"
 #include "core/timestamp.h"
 
 namespace trailhound {
@@ -20,46 +21,7 @@ namespace {
 
 __extension__ typedef unsigned __int128 Uint128;
 
-// Per-candidate results combine like the reference interpreter's AnyOf: TRUE
-// if one is TRUE, else NULL if one is NULL (or there are none), else FALSE.
-class AnyOf {
- public:
-  void Add(TriBool result) {
-    saw_true_ |= result == TriBool::kTrue;
-    saw_null_ |= result == TriBool::kNull;
-    saw_any_ = true;
-  }
-  TriBool result() const {
-    if (saw_true_) return TriBool::kTrue;
-    if (saw_null_ || !saw_any_) return TriBool::kNull;
-    return TriBool::kFalse;
-  }
-
- private:
-  bool saw_true_ = false, saw_null_ = false, saw_any_ = false;
-};
-
-TriBool FromBool(bool b) { return b ? TriBool::kTrue : TriBool::kFalse; }
-TriBool Not(TriBool v) { return v == TriBool::kNull ? v : FromBool(v == TriBool::kFalse); }
 TriBool Negate(TriBool v, bool negated) { return negated ? Not(v) : v; }
-TriBool And(TriBool a, TriBool b) {
-  if (a == TriBool::kFalse || b == TriBool::kFalse) return TriBool::kFalse;
-  if (a == TriBool::kNull || b == TriBool::kNull) return TriBool::kNull;
-  return TriBool::kTrue;
-}
-
-template <typename T>
-TriBool Ordered(const T& a, const T& b, CompareOp op) {
-  switch (op) {
-    case CompareOp::kEq: return FromBool(a == b);
-    case CompareOp::kNe: return FromBool(!(a == b));
-    case CompareOp::kLt: return FromBool(a < b);
-    case CompareOp::kLe: return FromBool(!(b < a));
-    case CompareOp::kGt: return FromBool(b < a);
-    case CompareOp::kGe: return FromBool(!(a < b));
-  }
-  return TriBool::kNull;
-}
 
 CompareOp Flip(CompareOp op) {
   switch (op) {

@@ -58,6 +58,48 @@ ScalarRef Scalar(ScalarRef::Kind kind, std::string_view text) {
   return scalar;
 }
 
+// One value as a candidate: scalars as themselves, objects and arrays as
+// their raw JSON text.
+simdjson::error_code ReadValue(ondemand::value& value, ondemand::json_type type, ScalarRef& scalar) {
+  switch (type) {
+    case ondemand::json_type::object: {
+      ondemand::object object;
+      SIMDJSON_TRY(value.get_object().get(object));
+      scalar.kind = ScalarRef::Kind::kObject;
+      return object.raw_json().get(scalar.text);
+    }
+    case ondemand::json_type::array: {
+      ondemand::array array;
+      SIMDJSON_TRY(value.get_array().get(array));
+      scalar.kind = ScalarRef::Kind::kArray;
+      return array.raw_json().get(scalar.text);
+    }
+    case ondemand::json_type::string:
+      scalar.kind = ScalarRef::Kind::kString;
+      return value.get_string().get(scalar.text);
+    case ondemand::json_type::number: {
+      ondemand::number number;
+      SIMDJSON_TRY(value.get_number().get(number));
+      scalar.kind = ScalarRef::Kind::kNumber;
+      scalar.number_type = number.get_number_type();
+      if (number.is_int64()) {
+        scalar.int_value = number.get_int64();
+      } else if (number.is_uint64()) {
+        scalar.uint_value = number.get_uint64();
+      }
+      scalar.number = number.as_double();
+      return SUCCESS;
+    }
+    case ondemand::json_type::boolean:
+      scalar.kind = ScalarRef::Kind::kBool;
+      return value.get_bool().get(scalar.boolean);
+    case ondemand::json_type::null:
+      scalar.kind = ScalarRef::Kind::kNull;
+      return SUCCESS;
+  }
+  return SUCCESS;
+}
+
 }  // namespace
 
 int32_t PathTrie::Node::FindKey(std::string_view key) const {
@@ -245,42 +287,14 @@ simdjson::error_code RecordView::VisitValue(OnDemandValue value, int32_t node_in
       SIMDJSON_TRY(array.raw_json().get(raw));
       return VisitSubtree(raw, node_index, depth);
     }
-    case ondemand::json_type::string: {
+    default: {
       if (node.slot < 0) return SUCCESS;
-      std::string_view text;
-      SIMDJSON_TRY(value.get_string().get(text));
-      Emit(node.slot, Scalar(ScalarRef::Kind::kString, text));
-      return SUCCESS;
-    }
-    case ondemand::json_type::number: {
-      if (node.slot < 0) return SUCCESS;
-      ondemand::number number;
-      SIMDJSON_TRY(value.get_number().get(number));
       ScalarRef scalar;
-      scalar.kind = ScalarRef::Kind::kNumber;
-      scalar.number_type = number.get_number_type();
-      if (number.is_int64()) {
-        scalar.int_value = number.get_int64();
-      } else if (number.is_uint64()) {
-        scalar.uint_value = number.get_uint64();
-      }
-      scalar.number = number.as_double();
+      SIMDJSON_TRY(ReadValue(value, type, scalar));
       Emit(node.slot, scalar);
       return SUCCESS;
     }
-    case ondemand::json_type::boolean: {
-      if (node.slot < 0) return SUCCESS;
-      ScalarRef scalar;
-      scalar.kind = ScalarRef::Kind::kBool;
-      SIMDJSON_TRY(value.get_bool().get(scalar.boolean));
-      Emit(node.slot, scalar);
-      return SUCCESS;
-    }
-    case ondemand::json_type::null:
-      if (node.slot >= 0) Emit(node.slot, ScalarRef{});
-      return SUCCESS;
   }
-  return SUCCESS;
 }
 
 // An array whose elements serve exactly one purpose: the slot's candidates,
@@ -303,46 +317,8 @@ simdjson::error_code RecordView::VisitArrayOnDemand(ondemand::array array, int32
       ondemand::json_type type;
       SIMDJSON_TRY(item.type().get(type));
       ScalarRef scalar;
+      SIMDJSON_TRY(ReadValue(item, type, scalar));
       scalar.from_array = true;
-      switch (type) {
-        case ondemand::json_type::object: {
-          scalar.kind = ScalarRef::Kind::kObject;
-          ondemand::object object;
-          SIMDJSON_TRY(item.get_object().get(object));
-          SIMDJSON_TRY(object.raw_json().get(scalar.text));
-          break;
-        }
-        case ondemand::json_type::array: {
-          scalar.kind = ScalarRef::Kind::kArray;
-          ondemand::array nested;
-          SIMDJSON_TRY(item.get_array().get(nested));
-          SIMDJSON_TRY(nested.raw_json().get(scalar.text));
-          break;
-        }
-        case ondemand::json_type::string:
-          scalar.kind = ScalarRef::Kind::kString;
-          SIMDJSON_TRY(item.get_string().get(scalar.text));
-          break;
-        case ondemand::json_type::number: {
-          ondemand::number number;
-          SIMDJSON_TRY(item.get_number().get(number));
-          scalar.kind = ScalarRef::Kind::kNumber;
-          scalar.number_type = number.get_number_type();
-          if (number.is_int64()) {
-            scalar.int_value = number.get_int64();
-          } else if (number.is_uint64()) {
-            scalar.uint_value = number.get_uint64();
-          }
-          scalar.number = number.as_double();
-          break;
-        }
-        case ondemand::json_type::boolean:
-          scalar.kind = ScalarRef::Kind::kBool;
-          SIMDJSON_TRY(item.get_bool().get(scalar.boolean));
-          break;
-        case ondemand::json_type::null:
-          break;
-      }
       Emit(node.slot, scalar);
     } else if (!node.keys.empty()) {
       SIMDJSON_TRY(VisitValue(item, node_index, depth + 1));

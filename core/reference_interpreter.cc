@@ -13,6 +13,7 @@
 #include "core/json_text.h"
 #include "core/like_pattern.h"
 #include "core/sql_scalar.h"
+#include "core/three_valued.h"
 #include "core/timestamp.h"
 
 namespace trailhound {
@@ -167,39 +168,6 @@ simdjson::dom::object AsObject(element json) {
   return object;
 }
 
-TriBool FromBool(bool b) { return b ? TriBool::kTrue : TriBool::kFalse; }
-
-TriBool Not(TriBool value) {
-  if (value == TriBool::kNull) return value;
-  return value == TriBool::kTrue ? TriBool::kFalse : TriBool::kTrue;
-}
-
-TriBool And(TriBool a, TriBool b) {
-  if (a == TriBool::kFalse || b == TriBool::kFalse) return TriBool::kFalse;
-  if (a == TriBool::kNull || b == TriBool::kNull) return TriBool::kNull;
-  return TriBool::kTrue;
-}
-
-// Combines per-candidate results: TRUE if any is TRUE, else NULL if any is
-// NULL (or there are none), else FALSE.
-class AnyOf {
- public:
-  void Add(TriBool result) {
-    if (result == TriBool::kTrue) saw_true_ = true;
-    if (result == TriBool::kNull) saw_null_ = true;
-    saw_any_ = true;
-  }
-  bool decided() const { return saw_true_; }
-  TriBool result() const {
-    if (saw_true_) return TriBool::kTrue;
-    if (saw_null_ || !saw_any_) return TriBool::kNull;
-    return TriBool::kFalse;
-  }
-
- private:
-  bool saw_true_ = false, saw_null_ = false, saw_any_ = false;
-};
-
 std::optional<double> ToNumber(const Value& value) {
   if (value.kind == Value::Kind::kNumber) return value.number;
   if (value.kind != Value::Kind::kString) return std::nullopt;
@@ -214,19 +182,6 @@ std::optional<bool> ToBool(const Value& value) {
 
 bool IsLiteralOf(const Value& value, Literal::Kind kind) {
   return value.literal != nullptr && value.literal->kind == kind;
-}
-
-template <typename T>
-TriBool Ordered(const T& a, const T& b, CompareOp op) {
-  switch (op) {
-    case CompareOp::kEq: return FromBool(a == b);
-    case CompareOp::kNe: return FromBool(!(a == b));
-    case CompareOp::kLt: return FromBool(a < b);
-    case CompareOp::kLe: return FromBool(!(b < a));
-    case CompareOp::kGt: return FromBool(b < a);
-    case CompareOp::kGe: return FromBool(!(a < b));
-  }
-  return TriBool::kNull;
 }
 
 TriBool Compare(const Value& a, const Value& b, CompareOp op) {
