@@ -1,4 +1,4 @@
-// The trailhound executable: run, check, explain, gen.
+// The trailhound executable: run, check, explain, test, gen.
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -11,6 +11,7 @@
 
 #include "cli/command_line.h"
 #include "cli/event_generator.h"
+#include "cli/test_command.h"
 #include "connectors/ndjson_sinks.h"
 #include "connectors/record_source.h"
 #include "core/cloudtrail_schema.h"
@@ -28,6 +29,7 @@ usage:
                  [--max-record-bytes N] [INPUT…]
   trailhound check PATH…       print every diagnostic; exit 1 on errors
   trailhound explain PATH…     show what each rule became
+  trailhound test [PATH…]      run the rules' own sample-event tests (default rules/)
   trailhound gen N [--seed S]  synthetic CloudTrail records (NDJSON) on stdout
 
 `trailhound COMMAND --help` describes a command.
@@ -337,6 +339,7 @@ int main(int argc, char** argv) {
   if (command == "run") return RunCommand(sub_argc, sub_argv);
   if (command == "check") return CheckCommand(sub_argc, sub_argv);
   if (command == "explain") return ExplainCommand(sub_argc, sub_argv);
+  if (command == "test") return TestCommand(sub_argc, sub_argv);
   if (command == "gen") return GenCommand(sub_argc, sub_argv);
   return UsageError("unknown command '" + command + "'", kUsage);
 }

@@ -16,6 +16,7 @@
 
 #include "cli/command_line.h"
 #include "core/bound_rule.h"
+#include "core/compiled_rule_set.h"
 #include "core/reference_interpreter.h"
 #include "dsl/rule_set_loader.h"
 
@@ -36,7 +37,9 @@ file with several rules: "_expect": {"rule_a": "fire", "rule_b": "no_fire"}).
 The engine ignores the key. A rule passes when every record does what it
 expects; it fails when a record does not, when it has no test file, or when it
 lacks a "fire" or a "no_fire" record. A failure shows the record, expected vs
-actual, and the trace: every condition of the WHERE with its value.
+actual, and the trace: every condition of the WHERE with its value. Every
+record also goes through the compiled engine `run` uses; if it disagrees with
+the reference interpreter, the rule fails too (an engine bug).
 
   --rule NAME   test only this rule (repeatable)
   --verbose     print the trace of every record, not only of failures
@@ -170,6 +173,7 @@ bool ParseExpect(std::string_view text, Expect& out) {
 
 struct RuleReport {
   const BoundRule* rule = nullptr;
+  uint32_t index = 0;  // in the rule set (and the compiled rule set)
   size_t records = 0;
   bool saw_fire = false;
   bool saw_no_fire = false;
@@ -177,8 +181,11 @@ struct RuleReport {
 };
 
 // Runs the records of one test file against the rules defined in its rule
-// file.
-void RunTestFile(const std::string& test_path, const std::vector<RuleReport*>& reports, bool verbose) {
+// file. Each record is also matched by the compiled engine that `run` uses; a
+// disagreement with the reference interpreter is an engine bug and fails the
+// rule too.
+void RunTestFile(const std::string& test_path, const std::vector<RuleReport*>& reports, bool verbose,
+                 const CompiledRuleSet& compiled, CompiledRuleSet::Scratch& scratch) {
   std::ifstream in(test_path, std::ios::binary);
   if (!in) {
     for (RuleReport* report : reports) {
@@ -265,6 +272,12 @@ void RunTestFile(const std::string& test_path, const std::vector<RuleReport*>& r
     }
     if (bad_expect) continue;
 
+    std::vector<uint32_t> matched;
+    absl::Status engine = compiled.Match(line, scratch, matched);
+    if (!engine.ok()) {
+      file_problem("`run` would not evaluate this record: " + std::string(engine.message()));
+      continue;
+    }
     for (RuleReport* report : reports) {
       auto it = expects.find(report->rule->name);
       if (it == expects.end()) continue;
@@ -273,6 +286,13 @@ void RunTestFile(const std::string& test_path, const std::vector<RuleReport*>& r
       (expect == Expect::kFire ? report->saw_fire : report->saw_no_fire) = true;
       TriBool result = ReferenceInterpreter::EvaluateWhere(*report->rule, record);
       const bool fired = result == TriBool::kTrue;
+      const bool compiled_fired = std::find(matched.begin(), matched.end(), report->index) != matched.end();
+      if (compiled_fired != fired) {
+        report->problems.push_back(
+            "  " + where + "  eventID " + event_id + "\n    the compiled engine (`run`) says " +
+            (compiled_fired ? "fire" : "no_fire") + ", the reference interpreter says " +
+            (fired ? "fire" : "no_fire") + ": an engine bug, not a rule bug\n    record: " + line + "\n");
+      }
       const bool ok = fired == (expect == Expect::kFire);
       if (ok && !verbose) continue;
       std::string block = "  " + where + "  eventID " + event_id + "\n";
@@ -335,6 +355,14 @@ int TestCommand(int argc, char** argv) {
     return 1;
   }
 
+  absl::StatusOr<std::unique_ptr<const CompiledRuleSet>> compiled = CompiledRuleSet::Compile(loaded->rules);
+  if (!compiled.ok()) {
+    std::fprintf(stderr, "trailhound: not testing: the rules do not compile: %s\n",
+                 std::string(compiled.status().message()).c_str());
+    return 1;
+  }
+  CompiledRuleSet::ScratchPtr scratch = (*compiled)->NewScratch();
+
   // Every rule, grouped by the test file beside its rule file.
   std::vector<RuleReport> reports(loaded->rules.rules.size());
   std::map<std::string, std::vector<RuleReport*>> by_test_file;
@@ -342,6 +370,7 @@ int TestCommand(int argc, char** argv) {
   for (size_t i = 0; i < loaded->rules.rules.size(); ++i) {
     const BoundRule& rule = loaded->rules.rules[i];
     reports[i].rule = &rule;
+    reports[i].index = static_cast<uint32_t>(i);
     const std::string test_file = TestFileFor(rule.file);
     all_test_files.insert(test_file);
     if (!only.empty() && !only.count(rule.name)) continue;
@@ -358,7 +387,7 @@ int TestCommand(int argc, char** argv) {
       return 2;
     }
   }
-  for (const auto& [test_file, file_reports] : by_test_file) RunTestFile(test_file, file_reports, verbose);
+  for (const auto& [test_file, file_reports] : by_test_file) RunTestFile(test_file, file_reports, verbose, **compiled, *scratch);
 
   size_t total = 0, passed = 0, failed = 0;
   for (RuleReport& report : reports) {

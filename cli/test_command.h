@@ -6,7 +6,7 @@
 // for a file that defines several rules, an object naming them:
 // `"_expect": {"rule_a": "fire", "rule_b": "no_fire"}`). Each record is
 // evaluated with the reference interpreter; a rule passes when every record
-// meets its expectation. Coverage: a rule without a test file, or without at
+// meets its expectation and the compiled engine (what `run` uses) agrees. Coverage: a rule without a test file, or without at
 // least one "fire" and one "no_fire" record, fails; so does a rule set with
 // errors (an unreadable list file is TH1008) and a test file whose rule file
 // is gone. A failure prints the record, expected vs actual, and the program

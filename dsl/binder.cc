@@ -1,6 +1,7 @@
 #include "dsl/binder.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -34,6 +35,28 @@ std::vector<std::string> DidYouMeanCandidates() {
   return candidates;
 }
 
+// True for text shaped like "address/length" (hex digits, dots and colons,
+// then '/' and one to three digits): a CIDR, or a mistyped one that deserves
+// TH1010. Other strings with a slash (ARNs, URLs, object keys) stay strings.
+bool LooksLikeCidr(std::string_view text) {
+  size_t slash = text.find('/');
+  if (slash == std::string_view::npos || slash == 0) return false;
+  std::string_view address = text.substr(0, slash), length = text.substr(slash + 1);
+  if (length.empty() || length.size() > 3) return false;
+  for (unsigned char c : length) {
+    if (!std::isdigit(c)) return false;
+  }
+  bool separator = false;
+  for (unsigned char c : address) {
+    if (c == '.' || c == ':') {
+      separator = true;
+    } else if (!std::isxdigit(c)) {
+      return false;
+    }
+  }
+  return separator;
+}
+
 // Items of a list, checked: duplicates warn, CIDRs parse.
 class ListBuilder {
  public:
@@ -50,7 +73,7 @@ class ListBuilder {
                            "remove the repeated item");
     }
     if (item.kind == Literal::Kind::kString) {
-      if (item.text.find('/') != std::string::npos) {
+      if (LooksLikeCidr(item.text)) {
         std::optional<CidrRange> range = ParseCidr(item.text);
         if (!range) {
           diagnostics_.Error("TH1010", at, "invalid CIDR " + Quote(item.text) + where,
