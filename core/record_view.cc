@@ -78,16 +78,29 @@ simdjson::error_code ReadValue(ondemand::value& value, ondemand::json_type type,
       scalar.kind = ScalarRef::Kind::kString;
       return value.get_string().get(scalar.text);
     case ondemand::json_type::number: {
+      std::string_view token = value.raw_json_token();
       ondemand::number number;
       SIMDJSON_TRY(value.get_number().get(number));
       scalar.kind = ScalarRef::Kind::kNumber;
       scalar.number_type = number.get_number_type();
       if (number.is_int64()) {
         scalar.int_value = number.get_int64();
+        scalar.number = static_cast<double>(scalar.int_value);
       } else if (number.is_uint64()) {
         scalar.uint_value = number.get_uint64();
+        scalar.number = static_cast<double>(scalar.uint_value);
+      } else {
+        // simdjson 3.0.1's get_number() returns 0 for decimals with more than
+        // 19 significant digits (6.0000000000000000000); parse the token
+        // itself, correctly rounded as the DOM parser does.
+        while (!token.empty() && (token.back() == ' ' || token.back() == '\n' || token.back() == '\r' ||
+                                  token.back() == '\t')) {
+          token.remove_suffix(1);
+        }
+        if (std::from_chars(token.data(), token.data() + token.size(), scalar.number).ec != std::errc()) {
+          return simdjson::NUMBER_ERROR;
+        }
       }
-      scalar.number = number.as_double();
       return SUCCESS;
     }
     case ondemand::json_type::boolean:

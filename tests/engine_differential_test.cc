@@ -259,6 +259,9 @@ const std::vector<std::string> kHandRecords = {
     R"({"eventID":"h7","eventName":"X","userIdentity":{"type":["IAMUser","Root"],"arn":{"a":1}}})",
     R"({"eventID":"h8","eventName":"StopLogging","requestParameters":{"policy":"not json","count":12345678901234567890}})",
     R"( {"eventID":"h9" , "eventName" : "GetObject" , "resources" : [ {"type" : "AWS::S3::Object" , "ARN":"arn:aws:s3:::42"} ] } )",
+    // Decimals with more than 19 significant digits (simdjson 3.0.1's On-Demand
+    // get_number() reads them as 0; found by the record fuzzer).
+    R"({"eventID":"h10","eventName":"GetObject","requestParameters":{"count":42.00000000000000000000,"tags":[7.000000000000000000001e0,"x"],"nested":{"a":1.5000000000000000000000}}})",
 };
 
 TEST(EngineDifferential, CompiledMatchesReference) {
