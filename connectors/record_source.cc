@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "connectors/json_framing.h"
 
 namespace trailhound {
 namespace {
@@ -24,6 +25,12 @@ namespace fs = std::filesystem;
 constexpr size_t kChunkBytes = 256 << 10;
 constexpr size_t kMaxDocumentBytes = size_t{256} << 20;
 constexpr size_t kRawPrefixBytes = 4096;
+// An EventBridge event may exceed --max-record-bytes by this much (its
+// envelope); the record in its "detail" is held to the limit itself.
+constexpr size_t kEnvelopeSlackBytes = 64 << 10;
+// A CloudWatch Logs envelope holds many records: bounded like a document.
+constexpr size_t kMaxEnvelopeBytes = kMaxDocumentBytes;
+constexpr size_t kNpos = std::string_view::npos;
 
 // The first kRawPrefixBytes of `bytes`, cut back so that no UTF-8 sequence is
 // split (a split one would turn the whole prefix into base64).
@@ -153,17 +160,23 @@ class ByteReader {
   std::string error_;
 };
 
-// Frames one input: NDJSON lines, or the elements of a {"Records":[…]}
-// document, chosen by the first bytes.
+// Frames one input, chosen per stream by its first bytes (see
+// DetectFraming): NDJSON lines, the elements of a {"Records":[…]} document,
+// or concatenated JSON objects (Kinesis Data Firehose output); the units are
+// plain records, EventBridge events (the record is their "detail") or
+// CloudWatch Logs subscription envelopes (one record per logEvents[].message).
 class StreamFramer {
  public:
   StreamFramer(std::string name, std::unique_ptr<ByteReader> reader, const SourceOptions& options,
-               DeadLetterSink& dead_letters, simdjson::dom::parser& parser)
+               DeadLetterSink& dead_letters, simdjson::dom::parser& parser,
+               simdjson::ondemand::parser& event_parser)
       : name_(std::move(name)),
         reader_(std::move(reader)),
         max_record_bytes_(options.max_record_bytes),
         dead_letters_(dead_letters),
-        parser_(parser) {}
+        parser_(parser),
+        event_parser_(event_parser),
+        unit_limit_(options.max_record_bytes) {}
 
   // Fills `record` and returns true, or returns false at the end of the stream.
   bool Next(RawRecord& record) {
@@ -173,8 +186,8 @@ class StreamFramer {
         return Next(record);
       case Mode::kNdjson:
         return NextLine(record);
-      case Mode::kDocument:
-        return NextElement(record);
+      case Mode::kConcatenated:
+        return NextObject(record);
       case Mode::kDone:
         return false;
     }
@@ -182,11 +195,14 @@ class StreamFramer {
   }
 
  private:
-  enum class Mode { kDetect, kNdjson, kDocument, kDone };
-  enum class Framing { kNeedMore, kNdjson, kDocument };
+  enum class Mode { kDetect, kNdjson, kConcatenated, kDone };
+  enum class Framing { kNeedMore, kNdjson, kDocument, kObject };
+  // What each framed unit is.
+  enum class Content { kPlain, kEventBridge, kCloudWatchLogs, kDocuments };
 
-  // Whether buf_ starts with `{` and the key "Records" (whitespace allowed);
-  // sets doc_start_ to the offset of the `{`.
+  // kDocument when buf_ starts with `{` and the key "Records" (whitespace
+  // allowed), kObject for any other `{`, kNdjson for anything else; sets
+  // doc_start_ to the offset of the `{`.
   Framing Classify() {
     std::string_view data = buf_;
     size_t i = 0;
@@ -197,22 +213,94 @@ class StreamFramer {
     while (i < data.size() && IsJsonSpace(data[i])) ++i;
     for (char c : std::string_view("\"Records\"")) {
       if (i == data.size()) return Framing::kNeedMore;
-      if (data[i++] != c) return Framing::kNdjson;
+      if (data[i++] != c) return Framing::kObject;
     }
     return Framing::kDocument;
   }
 
   void DetectFraming() {
+    doc_start_ = kNpos;
     Framing framing;
     while ((framing = Classify()) == Framing::kNeedMore) {
-      if (!Refill()) {
-        framing = Framing::kNdjson;  // too short to be a document
+      if (!Refill()) {  // too short to be a document
+        framing = doc_start_ == kNpos ? Framing::kNdjson : Framing::kObject;
         break;
       }
     }
-    mode_ = Mode::kNdjson;
-    if (framing == Framing::kDocument) {
-      mode_ = LoadDocument() ? Mode::kDocument : Mode::kDone;
+    switch (framing) {
+      case Framing::kNeedMore:
+      case Framing::kNdjson:
+        mode_ = Mode::kNdjson;
+        break;
+      case Framing::kDocument:
+        StartDocuments();
+        break;
+      case Framing::kObject:
+        DetectObjectFraming();
+        break;
+    }
+  }
+
+  // The stream starts with an object at doc_start_: reads it whole (up to
+  // kMaxEnvelopeBytes) without consuming it. Its top-level keys choose the
+  // content: "detail-type" and "detail" → EventBridge events; "messageType"
+  // and "logEvents" → CloudWatch Logs envelopes; "Records" → Records
+  // documents; else plain records. The framing is concatenated objects when
+  // the object spans lines or another `{` follows it on its line, else NDJSON
+  // (envelopes and documents are always read as concatenated objects).
+  void DetectObjectFraming() {
+    const size_t start = doc_start_;
+    scanner_.Reset();
+    size_t scanned = start;
+    size_t end = kNpos;
+    while (true) {  // pos_ stays 0, so Refill() keeps every byte in place
+      size_t n = scanner_.Scan(std::string_view(buf_).substr(scanned));
+      if (n != kNpos) {
+        end = scanned + n;
+        break;
+      }
+      scanned = buf_.size();
+      if (buf_.size() - start > kMaxEnvelopeBytes || !Refill()) break;
+    }
+    std::string_view first(buf_.data() + start, (end == kNpos ? buf_.size() : end) - start);
+    bool concatenated = first.find('\n') != kNpos;
+    if (end != kNpos) {
+      TopLevelKeys keys = FindTopLevelKeys(first);
+      if (keys.detail_type && keys.detail) {
+        content_ = Content::kEventBridge;
+        unit_limit_ = max_record_bytes_ + kEnvelopeSlackBytes;
+      } else if (keys.message_type && keys.log_events) {
+        content_ = Content::kCloudWatchLogs;
+        unit_limit_ = std::max<uint64_t>(max_record_bytes_, kMaxEnvelopeBytes);
+        concatenated = true;
+      } else if (keys.records) {
+        StartDocuments();
+        return;
+      }
+      if (!concatenated) concatenated = ObjectFollowsOnTheSameLine(end);
+    }
+    mode_ = concatenated ? Mode::kConcatenated : Mode::kNdjson;
+    scan_ = 0;
+  }
+
+  // {"Records":[…]} documents, one or more (`zcat` of several CloudTrail
+  // files): concatenated objects, each bounded by kMaxDocumentBytes.
+  void StartDocuments() {
+    content_ = Content::kDocuments;
+    unit_limit_ = std::max<uint64_t>(max_record_bytes_, kMaxDocumentBytes);
+    mode_ = Mode::kConcatenated;
+    scan_ = 0;
+  }
+
+  // Whether the first byte after buf_[at] that is not a space, tab or CR is a
+  // `{` (reading on as needed; pos_ is 0, so nothing moves).
+  bool ObjectFollowsOnTheSameLine(size_t at) {
+    while (true) {
+      for (; at < buf_.size(); ++at) {
+        char c = buf_[at];
+        if (c != ' ' && c != '\t' && c != '\r') return c == '{';
+      }
+      if (!Refill()) return false;
     }
   }
 
@@ -220,9 +308,13 @@ class StreamFramer {
   // False at the end of the stream or on a read error.
   bool Refill() {
     if (pos_ > 0) {
+      if (mode_ == Mode::kConcatenated) {
+        LineAt(pos_);  // count the newlines about to be dropped
+        line_pos_ = 0;
+      }
       buf_.erase(0, pos_);
       base_ += pos_;
-      scan_ -= pos_;
+      scan_ = scan_ > pos_ ? scan_ - pos_ : 0;
       pos_ = 0;
     }
     size_t old_size = buf_.size();
@@ -258,6 +350,53 @@ class StreamFramer {
                 std::move(position), raw, raw.size() < length);
   }
 
+  // A framed unit (line or object) over unit_limit_; `bytes` is the whole
+  // unit or a prefix of it.
+  void WriteUnitTooLarge(uint64_t length, SourcePosition position, std::string_view bytes) {
+    if (content_ == Content::kPlain) {
+      WriteTooLarge(length, std::move(position), bytes);
+      return;
+    }
+    std::string detail;
+    switch (content_) {
+      case Content::kEventBridge:
+        detail = absl::StrCat("EventBridge event of ", length, " bytes exceeds --max-record-bytes ",
+                              max_record_bytes_, " + ", kEnvelopeSlackBytes, " for its envelope");
+        break;
+      case Content::kCloudWatchLogs:
+        detail = absl::StrCat("CloudWatch Logs envelope of ", length, " bytes exceeds the ",
+                              unit_limit_, "-byte limit for envelopes");
+        break;
+      default:
+        detail = absl::StrCat("document of ", length, " bytes exceeds the ", unit_limit_,
+                              "-byte limit for {\"Records\":[...]} files");
+        break;
+    }
+    std::string_view raw = RawPrefix(bytes);
+    WriteLetter(kReasonTooLarge, std::move(detail), std::move(position), raw, raw.size() < length);
+  }
+
+  // --- EventBridge events ---
+
+  // Yields the record in the event's "detail", or dead-letters the event.
+  bool UnwrapEvent(std::string_view event, uint64_t index, uint64_t offset, uint64_t line,
+                   RawRecord& record) {
+    Rejection why;
+    if (!UnwrapEventBridgeEvent(event, event_parser_, event_scratch_, element_text_, why)) {
+      std::string_view raw = RawPrefix(event);
+      WriteLetter(why.reason, std::move(why.detail), Position(index, offset, line), raw,
+                  raw.size() < event.size());
+      return false;
+    }
+    if (element_text_.size() > max_record_bytes_) {
+      WriteTooLarge(element_text_.size(), Position(index, offset, line), element_text_);
+      return false;
+    }
+    record.bytes = element_text_;
+    SetPosition(record, index, offset, line);
+    return true;
+  }
+
   // --- NDJSON ---
 
   bool NextLine(RawRecord& record) {
@@ -272,7 +411,7 @@ class StreamFramer {
       }
       scan_ = buf_.size();
       // One more byte than the limit may be a '\r' before the newline.
-      if (buf_.size() - pos_ > max_record_bytes_ + 1) {
+      if (buf_.size() - pos_ > unit_limit_ + 1) {
         SkipOversizedLine();
         continue;
       }
@@ -304,9 +443,12 @@ class StreamFramer {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (IsBlank(line)) return false;
     uint64_t index = record_index_++;
-    if (line.size() > max_record_bytes_) {
-      WriteTooLarge(line.size(), Position(index, base_ + begin, line_), line);
+    if (line.size() > unit_limit_) {
+      WriteUnitTooLarge(line.size(), Position(index, base_ + begin, line_), line);
       return false;
+    }
+    if (content_ == Content::kEventBridge) {
+      return UnwrapEvent(line, index, base_ + begin, line_, record);
     }
     record.bytes = line;
     SetPosition(record, index, base_ + begin, line_);
@@ -340,73 +482,292 @@ class StreamFramer {
     }
     if (last == '\r') --length;
     if (prefix.size() > length) prefix.resize(length);
-    WriteTooLarge(length, std::move(position), prefix);
+    WriteUnitTooLarge(length, std::move(position), prefix);
+  }
+
+  // --- Concatenated objects (Firehose) ---
+
+  // Yields the next record: the next object itself, the record in an
+  // EventBridge event, the next message of a CloudWatch Logs envelope or the
+  // next element of a Records document.
+  bool NextObject(RawRecord& record) {
+    while (true) {
+      if (in_envelope_) {
+        if (content_ == Content::kDocuments ? NextElement(record) : NextLogEvent(record)) {
+          return true;
+        }
+        in_envelope_ = false;
+      }
+      size_t begin;
+      size_t end;
+      if (!NextUnit(begin, end)) {
+        mode_ = Mode::kDone;
+        return false;
+      }
+      std::string_view unit(buf_.data() + begin, end - begin);
+      uint64_t offset = base_ + begin;
+      uint64_t line = LineAt(begin);
+      switch (content_) {
+        case Content::kPlain:
+          record.bytes = unit;
+          SetPosition(record, record_index_++, offset, line);
+          return true;
+        case Content::kEventBridge:
+          if (UnwrapEvent(unit, record_index_++, offset, line, record)) return true;
+          break;
+        case Content::kCloudWatchLogs:
+          OpenEnvelope(unit, offset);
+          break;
+        case Content::kDocuments:
+          OpenDocument(unit, offset);
+          break;
+      }
+    }
+  }
+
+  // Finds the next top-level object, buf_[begin, end), and consumes it.
+  // Dead-letters what is not one: bytes between objects, objects over
+  // unit_limit_ (read on to their end without keeping them), an object cut
+  // off by the end of the stream. False at the end of the stream.
+  bool NextUnit(size_t& begin, size_t& end) {
+    while (true) {
+      if (!in_object_) {
+        while (pos_ < buf_.size() && IsJsonSpace(buf_[pos_])) ++pos_;
+        if (pos_ == buf_.size()) {
+          if (Refill()) continue;
+          if (!reader_->error().empty()) {
+            WriteLetter(kReasonUnreadableInput, reader_->error(), UnitPosition(pos_, false), "",
+                        false);
+          }
+          return false;
+        }
+        if (buf_[pos_] != '{') {
+          SkipBytesOutsideObjects();
+          continue;
+        }
+        in_object_ = true;
+        scanner_.Reset();
+        scan_ = pos_;
+      }
+      size_t n = scanner_.Scan(std::string_view(buf_).substr(scan_));
+      if (n != kNpos) {
+        in_object_ = false;
+        begin = pos_;
+        end = pos_ = scan_ = scan_ + n;
+        if (end - begin <= unit_limit_) return true;
+        std::string_view unit(buf_.data() + begin, end - begin);
+        WriteUnitTooLarge(unit.size(), UnitPosition(begin, true), unit);
+        continue;
+      }
+      scan_ = buf_.size();
+      if (buf_.size() - pos_ > unit_limit_) {
+        SkipOversizedObject();
+        continue;
+      }
+      if (Refill()) continue;
+      // The stream ended inside the object.
+      in_object_ = false;
+      std::string_view pending(buf_.data() + pos_, buf_.size() - pos_);
+      std::string_view raw = RawPrefix(pending);
+      if (!reader_->error().empty()) {
+        WriteLetter(kReasonUnreadableInput, reader_->error(), UnitPosition(pos_, false), raw,
+                    raw.size() < pending.size());
+      } else {
+        WriteLetter(BadUnitReason(), "JSON object cut off by the end of the input",
+                    UnitPosition(pos_, true), raw, raw.size() < pending.size());
+      }
+      pos_ = scan_ = buf_.size();
+      return false;
+    }
+  }
+
+  // Whether units hold any number of records (CloudWatch Logs envelopes,
+  // Records documents) rather than one.
+  bool UnitsHoldManyRecords() const {
+    return content_ == Content::kCloudWatchLogs || content_ == Content::kDocuments;
+  }
+
+  // The position of a unit starting at buf_[at]. Plain records and
+  // EventBridge events take a record index (`consume`); a dead letter for a
+  // whole envelope or document carries the index the next record would
+  // have, and line 0.
+  SourcePosition UnitPosition(size_t at, bool consume) {
+    uint64_t line = LineAt(at);
+    if (UnitsHoldManyRecords()) return Position(record_index_, base_ + at, 0);
+    return Position(consume ? record_index_++ : record_index_, base_ + at, line);
+  }
+
+  std::string_view BadUnitReason() const {
+    return UnitsHoldManyRecords() ? kReasonInvalidDocument : kReasonInvalidJson;
+  }
+
+  // The 1-based line of buf_[at]; `at` never goes back before an earlier call.
+  uint64_t LineAt(size_t at) {
+    newlines_ += std::count(buf_.data() + line_pos_, buf_.data() + at, '\n');
+    line_pos_ = at;
+    return newlines_ + 1;
+  }
+
+  // Called when the pending object is already over unit_limit_: keeps only
+  // its prefix while reading on to its end, then dead-letters it.
+  void SkipOversizedObject() {
+    SourcePosition position = UnitPosition(pos_, true);
+    std::string prefix;
+    auto keep = [&prefix](std::string_view bytes) {
+      prefix.append(bytes.substr(0, std::min(bytes.size(), kRawPrefixBytes + 1 - prefix.size())));
+    };
+    keep(std::string_view(buf_).substr(pos_));
+    uint64_t length = buf_.size() - pos_;
+    pos_ = scan_ = buf_.size();
+    while (in_object_ && Refill()) {
+      size_t n = scanner_.Scan(buf_);
+      if (n != kNpos) in_object_ = false;
+      size_t upto = n != kNpos ? n : buf_.size();
+      keep(std::string_view(buf_.data(), upto));
+      length += upto;
+      pos_ = scan_ = upto;
+    }
+    in_object_ = false;  // cut off by the end of the input: all of it is in this letter
+    if (prefix.size() > length) prefix.resize(length);
+    WriteUnitTooLarge(length, std::move(position), prefix);
+  }
+
+  // buf_[pos_] starts bytes that are not an object: dead-letters them, up to
+  // the next `{` (or the end of the input), trailing whitespace left out.
+  void SkipBytesOutsideObjects() {
+    SourcePosition position = UnitPosition(pos_, true);
+    std::string prefix;
+    uint64_t consumed = 0;
+    uint64_t length = 0;  // up to the last byte that is not whitespace
+    while (true) {
+      const char* from = buf_.data() + pos_;
+      size_t available = buf_.size() - pos_;
+      const void* brace = std::memchr(from, '{', available);
+      size_t n = brace != nullptr ? static_cast<const char*>(brace) - from : available;
+      std::string_view piece(from, n);
+      prefix.append(piece.substr(0, std::min(n, kRawPrefixBytes + 1 - prefix.size())));
+      size_t last = piece.find_last_not_of(" \t\r\n");
+      if (last != kNpos) length = consumed + last + 1;
+      consumed += n;
+      pos_ += n;
+      if (brace != nullptr || !Refill()) break;
+    }
+    if (prefix.size() > length) prefix.resize(length);
+    std::string_view raw = RawPrefix(prefix);
+    WriteLetter(BadUnitReason(),
+                absl::StrCat(length, " bytes outside any JSON object in a stream of "
+                                     "concatenated objects"),
+                std::move(position), raw, raw.size() < length);
+  }
+
+  // --- CloudWatch Logs subscription envelopes ---
+
+  // Parses one envelope and readies its log events (none for a
+  // CONTROL_MESSAGE); dead-letters one that does not parse or is not a
+  // DATA_MESSAGE with a logEvents array.
+  void OpenEnvelope(std::string_view unit, uint64_t offset) {
+    auto reject = [&](std::string detail) {
+      std::string_view raw = RawPrefix(unit);
+      WriteLetter(kReasonInvalidDocument, std::move(detail), Position(record_index_, offset, 0),
+                  raw, raw.size() < unit.size());
+    };
+    simdjson::dom::element root;
+    if (simdjson::error_code error = parser_.parse(unit.data(), unit.size()).get(root)) {
+      reject(absl::StrCat("CloudWatch Logs envelope: ", simdjson::error_message(error)));
+      return;
+    }
+    std::string_view type;
+    if (root["messageType"].get_string().get(type)) {
+      reject("CloudWatch Logs envelope without a string \"messageType\"");
+      return;
+    }
+    if (type == "CONTROL_MESSAGE") return;
+    if (type != "DATA_MESSAGE") {
+      reject(absl::StrCat("CloudWatch Logs envelope of unknown messageType \"", std::string(type), "\""));
+      return;
+    }
+    simdjson::dom::array events;
+    if (root["logEvents"].get_array().get(events)) {
+      reject("CloudWatch Logs envelope whose \"logEvents\" is not an array");
+      return;
+    }
+    log_event_ = events.begin();
+    log_events_end_ = events.end();
+    unit_offset_ = offset;
+    in_envelope_ = true;
+  }
+
+  // Yields the next logEvents[].message of the open envelope.
+  bool NextLogEvent(RawRecord& record) {
+    while (log_event_ != log_events_end_) {
+      simdjson::dom::element event = *log_event_;
+      ++log_event_;
+      uint64_t index = record_index_++;
+      std::string_view message;
+      if (event["message"].get_string().get(message)) {
+        element_text_ = simdjson::minify(event);
+        std::string_view raw = RawPrefix(element_text_);
+        WriteLetter(kReasonInvalidDocument,
+                    "CloudWatch Logs log event without a string \"message\"",
+                    Position(index, unit_offset_, 0), raw, raw.size() < element_text_.size());
+        continue;
+      }
+      if (message.size() > max_record_bytes_) {
+        WriteTooLarge(message.size(), Position(index, unit_offset_, 0), message);
+        continue;
+      }
+      record.bytes = message;
+      SetPosition(record, index, unit_offset_, 0);
+      return true;
+    }
+    return false;
   }
 
   // --- {"Records":[…]} documents ---
 
-  // Reads the rest of the stream and parses it; false (after writing a dead
-  // letter) when it is too large, unreadable or not a Records document.
-  bool LoadDocument() {
-    std::string doc = std::move(buf_);
-    buf_.clear();
-    while (doc.size() - doc_start_ <= kMaxDocumentBytes) {
-      size_t old_size = doc.size();
-      doc.resize(old_size + kChunkBytes);
-      size_t n = reader_->Read(doc.data() + old_size, kChunkBytes);
-      doc.resize(old_size + n);
-      if (n == 0) break;
-    }
-    std::string_view text(doc.data() + doc_start_, doc.size() - doc_start_);
-    std::string_view raw = RawPrefix(text);
-    SourcePosition position = Position(0, doc_start_, 0);
-    if (text.size() > kMaxDocumentBytes) {
-      WriteLetter(kReasonTooLarge,
-                  absl::StrCat("document exceeds the ", kMaxDocumentBytes,
-                               "-byte limit for {\"Records\":[...]} files"),
-                  std::move(position), raw, true);
-      return false;
-    }
-    if (!reader_->error().empty()) {
-      WriteLetter(kReasonUnreadableInput, reader_->error(), std::move(position), raw,
-                  raw.size() < text.size());
-      return false;
-    }
-    size_t length = text.size();
-    doc.resize(doc.size() + simdjson::SIMDJSON_PADDING);
+  // Parses one document and readies its elements; dead-letters one that does
+  // not parse or has no "Records" array.
+  void OpenDocument(std::string_view unit, uint64_t offset) {
+    auto reject = [&](std::string detail) {
+      std::string_view raw = RawPrefix(unit);
+      WriteLetter(kReasonInvalidDocument, std::move(detail), Position(record_index_, offset, 0),
+                  raw, raw.size() < unit.size());
+    };
     simdjson::dom::element root;
-    simdjson::error_code error =
-        parser_.parse(doc.data() + doc_start_, length, false).get(root);
-    if (error) {
-      WriteLetter(kReasonInvalidDocument, simdjson::error_message(error), std::move(position),
-                  raw, raw.size() < length);
-      return false;
+    if (simdjson::error_code error = parser_.parse(unit.data(), unit.size()).get(root)) {
+      reject(simdjson::error_message(error));
+      return;
     }
-    simdjson::dom::array records;
-    if (root["Records"].get_array().get(records)) {
-      WriteLetter(kReasonInvalidDocument, "\"Records\" is not an array", std::move(position), raw,
-                  raw.size() < length);
-      return false;
+    simdjson::dom::element records;
+    if (root["Records"].get(records)) {
+      reject("document without \"Records\"");
+      return;
     }
-    element_ = records.begin();
-    elements_end_ = records.end();
-    return true;
+    simdjson::dom::array elements;
+    if (records.get_array().get(elements)) {
+      reject("\"Records\" is not an array");
+      return;
+    }
+    element_ = elements.begin();
+    elements_end_ = elements.end();
+    unit_offset_ = offset;
+    in_envelope_ = true;
   }
 
+  // Yields the next element of the open document, minified.
   bool NextElement(RawRecord& record) {
     while (element_ != elements_end_) {
       uint64_t index = record_index_++;
       element_text_ = simdjson::minify(*element_);
       ++element_;
       if (element_text_.size() > max_record_bytes_) {
-        WriteTooLarge(element_text_.size(), Position(index, doc_start_, 0), element_text_);
+        WriteTooLarge(element_text_.size(), Position(index, unit_offset_, 0), element_text_);
         continue;
       }
       record.bytes = element_text_;
-      SetPosition(record, index, doc_start_, 0);
+      SetPosition(record, index, unit_offset_, 0);
       return true;
     }
-    mode_ = Mode::kDone;
     return false;
   }
 
@@ -415,7 +776,10 @@ class StreamFramer {
   const uint64_t max_record_bytes_;
   DeadLetterSink& dead_letters_;
   simdjson::dom::parser& parser_;
+  simdjson::ondemand::parser& event_parser_;
   Mode mode_ = Mode::kDetect;
+  Content content_ = Content::kPlain;
+  uint64_t unit_limit_;  // the most bytes one line or object may have
   uint64_t record_index_ = 0;
 
   // NDJSON: buf_ holds the stream from offset base_; pos_ is the start of the
@@ -426,11 +790,32 @@ class StreamFramer {
   size_t scan_ = 0;
   uint64_t line_ = 0;  // lines consumed so far
 
-  // Records documents: the elements still to yield (in parser_'s DOM).
-  size_t doc_start_ = 0;
+  size_t doc_start_ = 0;  // detection: where the first object starts
+
+  // Records documents: the elements still to yield of the open document (in
+  // parser_'s DOM).
   simdjson::dom::array::iterator element_;
   simdjson::dom::array::iterator elements_end_;
-  std::string element_text_;
+  std::string element_text_;  // also: the record of an EventBridge event
+
+  // Concatenated objects: the object being scanned starts at pos_ (while
+  // in_object_), scan_ is where scanning resumes. newlines_ counts the
+  // newlines before buf_[line_pos_].
+  JsonObjectScanner scanner_;
+  bool in_object_ = false;
+  uint64_t newlines_ = 0;
+  size_t line_pos_ = 0;
+
+  // EventBridge: a padded copy of the event being unwrapped.
+  std::string event_scratch_;
+
+  // CloudWatch Logs: the log events still to yield of the open envelope (in
+  // parser_'s DOM). in_envelope_: an envelope or document is open, at
+  // unit_offset_.
+  bool in_envelope_ = false;
+  simdjson::dom::array::iterator log_event_;
+  simdjson::dom::array::iterator log_events_end_;
+  uint64_t unit_offset_ = 0;
 };
 
 class InputsSource : public RecordSource {
@@ -453,7 +838,7 @@ class InputsSource : public RecordSource {
           reader = std::make_unique<ByteReader>(fd, true);
         }
         current_ = std::make_unique<StreamFramer>(path, std::move(reader), options_,
-                                                  dead_letters_, parser_);
+                                                  dead_letters_, parser_, event_parser_);
       }
       if (current_->Next(record)) return true;
       current_.reset();
@@ -465,6 +850,7 @@ class InputsSource : public RecordSource {
   const SourceOptions options_;
   DeadLetterSink& dead_letters_;
   simdjson::dom::parser parser_;  // shared by all documents (keeps its buffers)
+  simdjson::ondemand::parser event_parser_;  // for EventBridge events, likewise
   size_t next_path_ = 0;
   std::unique_ptr<StreamFramer> current_;
 };

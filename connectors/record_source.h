@@ -1,8 +1,11 @@
 // Record sources: files, directories (recursive, sorted), gzip, stdin, with the
-// framing of each stream auto-detected (NDJSON, or a CloudTrail S3 delivery
-// document {"Records":[…]}). A source yields one record's bytes at a time with
-// its position; what it cannot frame (over the size limit, an unparsable
-// document) goes to the dead-letter sink and the stream goes on.
+// framing of each stream auto-detected from its first JSON value: NDJSON,
+// CloudTrail S3 delivery documents {"Records":[…]} (one or more), Kinesis Data
+// Firehose output (concatenated objects), CloudWatch Logs subscription
+// envelopes, EventBridge events. A source yields one record's bytes at a time
+// with its position; what it cannot frame (over the size limit, an unparsable
+// document or envelope, a non-CloudTrail event) goes to the dead-letter sink
+// and the stream goes on.
 #pragma once
 
 #include <cstdint>

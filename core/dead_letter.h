@@ -17,6 +17,7 @@ inline constexpr std::string_view kReasonTooLarge = "too_large";
 inline constexpr std::string_view kReasonNotAnObject = "not_an_object";
 inline constexpr std::string_view kReasonMissingEventName = "missing_eventName";
 inline constexpr std::string_view kReasonTooDeep = "too_deep";
+inline constexpr std::string_view kReasonNotCloudTrail = "not_cloudtrail";  // an EventBridge event of another kind
 inline constexpr std::string_view kReasonInvalidDocument = "invalid_document";
 inline constexpr std::string_view kReasonUnreadableInput = "unreadable_input";
 

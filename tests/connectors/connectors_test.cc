@@ -19,104 +19,12 @@
 #include "connectors/ndjson_sinks.h"
 #include "connectors/record_source.h"
 #include "gtest/gtest.h"
+#include "tests/connectors/source_test_util.h"
 
 namespace trailhound {
 namespace {
 
 namespace fs = std::filesystem;
-
-// (bytes, file, record_index, byte_offset, line)
-using Rec = std::tuple<std::string, std::string, uint64_t, uint64_t, uint64_t>;
-
-struct Letter {
-  std::string reason;
-  std::string detail;
-  std::string file;
-  uint64_t record_index;
-  uint64_t byte_offset;
-  uint64_t line;
-  std::string raw;
-  bool raw_truncated;
-};
-
-class CollectingSink : public DeadLetterSink {
- public:
-  void Write(const DeadLetter& l) override {
-    letters.push_back(Letter{std::string(l.reason), l.detail, l.position.file,
-                             l.position.record_index, l.position.byte_offset, l.position.line,
-                             std::string(l.raw), l.raw_truncated});
-  }
-  std::vector<Letter> letters;
-};
-
-std::string Gzip(std::string_view data) {
-  z_stream z{};
-  EXPECT_EQ(deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8,
-                         Z_DEFAULT_STRATEGY),
-            Z_OK);
-  std::string out(deflateBound(&z, data.size()) + 64, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-class SourceTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "th_connectors_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-
-  std::string Write(const std::string& relative, std::string_view content) {
-    fs::path path = fs::path(dir_) / relative;
-    fs::create_directories(path.parent_path());
-    std::ofstream out(path, std::ios::binary);
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    return path.string();
-  }
-
-  std::vector<Rec> ReadAll(const std::vector<std::string>& inputs, SourceOptions options = {}) {
-    std::vector<Rec> records;
-    absl::StatusOr<std::unique_ptr<RecordSource>> source = OpenInputs(inputs, options, sink_);
-    if (!source.ok()) {
-      ADD_FAILURE() << source.status();
-      return records;
-    }
-    RawRecord record;
-    while (true) {
-      absl::StatusOr<bool> more = (*source)->Next(record);
-      if (!more.ok()) {
-        ADD_FAILURE() << more.status();
-        break;
-      }
-      if (!*more) break;
-      records.emplace_back(std::string(record.bytes), record.position.file,
-                           record.position.record_index, record.position.byte_offset,
-                           record.position.line);
-    }
-    return records;
-  }
-
-  std::string dir_;
-  CollectingSink sink_;
-};
 
 TEST_F(SourceTest, NdjsonSkipsBlankLinesAndStripsCr) {
   std::string f = Write("a.ndjson",
@@ -169,11 +77,13 @@ TEST_F(SourceTest, EmptyRecordsArrayYieldsNothing) {
 }
 
 TEST_F(SourceTest, InvalidDocumentIsOneDeadLetterAndNextInputIsRead) {
-  std::string bad = Write("1.json", "{\"Records\":[{\"a\":1},");
+  std::string bad = Write("1.json", "{\"Records\":[{\"a\":1},]}");
   std::string not_array = Write("2.json", "{\"Records\":{\"a\":1}}");
-  std::string good = Write("3.ndjson", "{\"x\":1}\n");
-  EXPECT_EQ(ReadAll({bad, not_array, good}), (std::vector<Rec>{{"{\"x\":1}", good, 0, 0, 1}}));
-  ASSERT_EQ(sink_.letters.size(), 2u);
+  std::string cut = Write("3.json", " {\"Records\":[{\"a\":1},");
+  std::string good = Write("4.ndjson", "{\"x\":1}\n");
+  EXPECT_EQ(ReadAll({bad, not_array, cut, good}),
+            (std::vector<Rec>{{"{\"x\":1}", good, 0, 0, 1}}));
+  ASSERT_EQ(sink_.letters.size(), 3u);
   const Letter& l = sink_.letters[0];
   EXPECT_EQ(l.reason, "invalid_document");
   EXPECT_EQ(l.detail,
@@ -181,11 +91,18 @@ TEST_F(SourceTest, InvalidDocumentIsOneDeadLetterAndNextInputIsRead) {
             "braces, missing keys, etc.");
   EXPECT_EQ(std::tie(l.file, l.record_index, l.byte_offset, l.line),
             std::make_tuple(bad, uint64_t{0}, uint64_t{0}, uint64_t{0}));
-  EXPECT_EQ(l.raw, "{\"Records\":[{\"a\":1},");
+  EXPECT_EQ(l.raw, "{\"Records\":[{\"a\":1},]}");
   EXPECT_FALSE(l.raw_truncated);
   EXPECT_EQ(sink_.letters[1].reason, "invalid_document");
   EXPECT_EQ(sink_.letters[1].detail, "\"Records\" is not an array");
   EXPECT_EQ(sink_.letters[1].file, not_array);
+  const Letter& c = sink_.letters[2];
+  EXPECT_EQ(c.reason, "invalid_document");
+  EXPECT_EQ(c.detail, "JSON object cut off by the end of the input");
+  EXPECT_EQ(std::tie(c.file, c.record_index, c.byte_offset, c.line),
+            std::make_tuple(cut, uint64_t{0}, uint64_t{1}, uint64_t{0}));
+  EXPECT_EQ(c.raw, "{\"Records\":[{\"a\":1},");
+  EXPECT_FALSE(c.raw_truncated);
 }
 
 TEST_F(SourceTest, InvalidDocumentRawIsTruncatedTo4KiB) {
