@@ -9,9 +9,12 @@ mkdir -p "$out"
 # Three bad lines, so the dead-letter path shows too.
 printf '%s\n' '{"eventID":"broken", "eventName":' '[1,2,3]' '{"eventID":"no-name","eventSource":"s3.amazonaws.com"}' >> "$out/sample.ndjson"
 "$cli" check rules/
-echo "--- alerts (first 10 of $out/alerts.ndjson) ---"
+"$cli" test rules/ | tail -n 1
 "$cli" run --rules rules/ --output "$out/alerts.ndjson" --dead-letter "$out/dead-letters.ndjson" "$out/sample.ndjson"
-head -n 10 "$out/alerts.ndjson"
+echo "--- one alert in full ---"
+head -n 1 "$out/alerts.ndjson"
+echo "--- first 15 alerts of $out/alerts.ndjson (severity, time, rule, fields) ---"
+scripts/show_alerts.py "$out/alerts.ndjson" 15
 echo "--- alerts per rule ---"
 python3 -c 'import collections,json,sys; c=collections.Counter(json.loads(l)["rule"] for l in open(sys.argv[1])); [print(f"{n:8d}  {r}") for r,n in c.most_common()]' "$out/alerts.ndjson"
 echo "--- dead letters ---"
