@@ -85,6 +85,12 @@ absl::Status PatternSet::Build(size_t max_bytes) {
       entry.hyperscan = entry.spec.text;
       entry.confirm_with_re2 = entry.spec.text.find('$') != std::string::npos;
     }
+    if (entry.hyperscan.find('\0') != std::string::npos) {
+      // Hyperscan takes C strings: a NUL would cut the pattern short.
+      entry.rejected_because = "the pattern holds a NUL byte";
+      fallback_ids_.push_back(id);
+      continue;
+    }
     if (!CompilesAlone(entry.hyperscan, entry_flags, entry.rejected_because)) {
       fallback_ids_.push_back(id);
       continue;

@@ -76,5 +76,18 @@ TEST(CompiledLimits, RegexHyperscanRejectsFallsBackToRe2) {
   EXPECT_TRUE(matched.empty());
 }
 
+TEST(CompiledLimits, RegexWithNulByteIsNotCutShort) {
+  // Found by the rule fuzzer: Hyperscan reads patterns as C strings.
+  auto compiled = CompiledRuleSet::Compile(
+      Load(std::string("CREATE RULE r AS SELECT * FROM t WHERE userAgent REGEXP 'aws") + '\0' + "z';"));
+  ASSERT_TRUE(compiled.ok()) << compiled.status();
+  CompiledRuleSet::ScratchPtr scratch = (*compiled)->NewScratch();
+  std::vector<uint32_t> matched;
+  ASSERT_TRUE((*compiled)->Match(R"({"eventName":"A","userAgent":"aws-cli"})", *scratch, matched).ok());
+  EXPECT_TRUE(matched.empty());
+  ASSERT_TRUE((*compiled)->Match(R"({"eventName":"A","userAgent":"aws\u0000z"})", *scratch, matched).ok());
+  EXPECT_EQ(matched, std::vector<uint32_t>{0});
+}
+
 }  // namespace
 }  // namespace trailhound
