@@ -109,17 +109,7 @@ void AppendHex(S& s, uint64_t v, int digits, bool upper = false) {
   for (int i = digits - 1; i >= 0; --i) *p++ = hex[(v >> (4 * i)) & 15];
 }
 
-template <typename S>
-void AppendUint(S& s, uint64_t v) {
-  char buf[24];
-  int n = 0;
-  do {
-    buf[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  while (n > 0) s.push_back(buf[--n]);
-}
-
+// `v` in decimal, zero-padded to `width` digits.
 template <typename S>
 void AppendPadded(S& s, uint64_t v, int width) {
   char buf[24];
@@ -131,6 +121,26 @@ void AppendPadded(S& s, uint64_t v, int width) {
   while (n < width) buf[n++] = '0';
   char* p = Extend(s, static_cast<size_t>(n));
   while (n > 0) *p++ = buf[--n];
+}
+
+template <typename S>
+void AppendUint(S& s, uint64_t v) {
+  AppendPadded(s, v, 0);
+}
+
+// "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" from its five groups (high bits
+// beyond each group's width are ignored).
+template <typename S>
+void AppendGuid(S& s, uint64_t g1, uint64_t g2, uint64_t g3, uint64_t g4, uint64_t g5) {
+  AppendHex(s, g1, 8);
+  s.push_back('-');
+  AppendHex(s, g2, 4);
+  s.push_back('-');
+  AppendHex(s, g3, 4);
+  s.push_back('-');
+  AppendHex(s, g4, 4);
+  s.push_back('-');
+  AppendHex(s, g5, 12);
 }
 
 // A 20-character AWS-style id from a fixed prefix and a hash ("AIDA…").
@@ -246,7 +256,7 @@ class Buf {
     std::memcpy(&storage_[n_], v.data(), v.size());
     n_ += v.size();
   }
-  Buf& operator+=(std::string_view v) {
+  __attribute__((always_inline)) Buf& operator+=(std::string_view v) {
     append(v);
     return *this;
   }
@@ -286,23 +296,35 @@ bool NeedsEscape(std::string_view v) {
 class Json {
  public:
   explicit Json(Buf& s) : s_(s) {}
-  void BeginObject() {
-    Sep();
-    s_.push_back('{');
-    comma_ = false;
+  void BeginObject() { Open('{'); }
+  void EndObject() { Close('}'); }
+  void BeginArray() { Open('['); }
+  void EndArray() { Close(']'); }
+  void BeginObject(std::string_view k) {
+    Key(k);
+    BeginObject();
   }
-  void EndObject() {
-    s_.push_back('}');
-    comma_ = true;
+  void BeginArray(std::string_view k) {
+    Key(k);
+    BeginArray();
   }
-  void BeginArray() {
-    Sep();
-    s_.push_back('[');
-    comma_ = false;
+  // "k":[{ ... }]: an array holding one object.
+  void BeginItem(std::string_view k) {
+    BeginArray(k);
+    BeginObject();
   }
-  void EndArray() {
-    s_.push_back(']');
-    comma_ = true;
+  void EndItem() {
+    EndObject();
+    EndArray();
+  }
+  // "k":{"items":[{ ... }]}: EC2's shape of a one-element list.
+  void BeginItemSet(std::string_view k) {
+    BeginObject(k);
+    BeginItem("items");
+  }
+  void EndItemSet() {
+    EndItem();
+    EndObject();
   }
   void Key(std::string_view k) {
     Sep();
@@ -363,6 +385,10 @@ class Json {
     Sep();
     s_.push_back('"');
   }
+  void BeginRawString(std::string_view k) {
+    Key(k);
+    BeginRawString();
+  }
   void EndRawString() {
     s_.push_back('"');
     comma_ = true;
@@ -372,6 +398,15 @@ class Json {
  private:
   void Sep() {
     if (comma_) s_.push_back(',');
+  }
+  void Open(char bracket) {
+    Sep();
+    s_.push_back(bracket);
+    comma_ = false;
+  }
+  void Close(char bracket) {
+    s_.push_back(bracket);
+    comma_ = true;
   }
   Buf& s_;
   bool comma_ = false;
@@ -392,6 +427,13 @@ constexpr std::array<Account, 4> kAccounts = {{
 }};
 
 enum class Kind { kIamUser, kAssumedRole, kRoot, kAwsService, kFederatedUser };
+
+// userIdentity.type
+constexpr std::string_view KindName(Kind k) {
+  constexpr std::string_view kNames[] = {"IAMUser", "AssumedRole", "Root", "AWSService",
+                                         "FederatedUser"};
+  return kNames[static_cast<int>(k)];
+}
 
 enum UaClass {
   kUaConsole,
@@ -658,62 +700,90 @@ enum class Ev {
   kUpdateFunctionCode,
 };
 
-struct EvWeight {
+// A service as CloudTrail names it, and how it words a denied call.
+struct Service {
+  std::string_view source;     // eventSource
+  std::string_view prefix;     // of its IAM actions ("s3:…")
+  std::string_view deny_code;  // errorCode of a denied call
+};
+constexpr Service kS3 = {"s3.amazonaws.com", "s3", "AccessDenied"};
+constexpr Service kEc2 = {"ec2.amazonaws.com", "ec2", "Client.UnauthorizedOperation"};
+constexpr Service kIam = {"iam.amazonaws.com", "iam", "AccessDenied"};
+constexpr Service kSts = {"sts.amazonaws.com", "sts", "AccessDenied"};
+constexpr Service kKms = {"kms.amazonaws.com", "kms", "AccessDeniedException"};
+constexpr Service kLambda = {"lambda.amazonaws.com", "lambda", "AccessDeniedException"};
+constexpr Service kCloudTrail = {"cloudtrail.amazonaws.com", "cloudtrail", "AccessDenied"};
+constexpr Service kGuardDuty = {"guardduty.amazonaws.com", "guardduty", "AccessDeniedException"};
+constexpr Service kSignIn = {"signin.amazonaws.com", "signin", {}};
+
+// How often each event happens (per 10,000, roughly) and what it is called.
+// In the order of Ev.
+struct EvInfo {
   Ev ev;
-  uint32_t weight;  // per 10,000 (roughly)
+  uint32_t weight;
+  const Service* service;
+  std::string_view name;  // eventName
 };
 
-constexpr std::array<EvWeight, 49> kMix = {{
-    {Ev::kGetObject, 1300},
-    {Ev::kPutObject, 480},
-    {Ev::kHeadObject, 400},
-    {Ev::kListObjects, 300},
-    {Ev::kDeleteObject, 80},
-    {Ev::kListBuckets, 200},
-    {Ev::kGetBucketAcl, 80},
-    {Ev::kDescribeInstances, 900},
-    {Ev::kDescribeSecurityGroups, 300},
-    {Ev::kGetCallerIdentity, 800},
-    {Ev::kListRoles, 330},
-    {Ev::kListUsers, 180},
-    {Ev::kListAccessKeys, 80},
-    {Ev::kDescribeTrails, 60},
-    {Ev::kGetTrailStatus, 60},
-    {Ev::kListFunctions, 90},
-    {Ev::kDescribeKey, 100},
-    {Ev::kDecrypt, 650},
-    {Ev::kGenerateDataKey, 150},
-    {Ev::kAssumeRole, 550},
-    {Ev::kAssumeRoleWithWebIdentity, 60},
-    {Ev::kConsoleLogin, 230},
-    {Ev::kRotateKey, 20},
-    {Ev::kPutRolePolicy, 30},
-    {Ev::kAttachGroupPolicy, 20},
-    {Ev::kAttachUserPolicy, 20},
-    {Ev::kAttachRolePolicy, 25},
-    {Ev::kCreatePolicyVersion, 15},
-    {Ev::kCreateAccessKey, 20},
-    {Ev::kCreateUser, 15},
-    {Ev::kCreateLoginProfile, 12},
-    {Ev::kUpdateAssumeRolePolicy, 12},
-    {Ev::kDeleteRolePolicy, 12},
-    {Ev::kAuthorizeSecurityGroupIngress, 45},
-    {Ev::kRunInstances, 50},
-    {Ev::kTerminateInstances, 20},
-    {Ev::kCreateKeyPair, 15},
-    {Ev::kStopLogging, 10},
-    {Ev::kDeleteTrail, 10},
-    {Ev::kUpdateTrail, 10},
-    {Ev::kPutEventSelectors, 10},
-    {Ev::kDeleteDetector, 10},
-    {Ev::kPutBucketPolicy, 20},
-    {Ev::kPutBucketAcl, 15},
-    {Ev::kDeleteBucketPublicAccessBlock, 12},
-    {Ev::kDisableKey, 10},
-    {Ev::kScheduleKeyDeletion, 10},
-    {Ev::kCreateFunction, 15},
-    {Ev::kUpdateFunctionCode, 20},
+constexpr std::array<EvInfo, 49> kEvents = {{
+    {Ev::kGetObject, 1300, &kS3, "GetObject"},
+    {Ev::kPutObject, 480, &kS3, "PutObject"},
+    {Ev::kHeadObject, 400, &kS3, "HeadObject"},
+    {Ev::kListObjects, 300, &kS3, "ListObjects"},
+    {Ev::kDeleteObject, 80, &kS3, "DeleteObject"},
+    {Ev::kListBuckets, 200, &kS3, "ListBuckets"},
+    {Ev::kGetBucketAcl, 80, &kS3, "GetBucketAcl"},
+    {Ev::kDescribeInstances, 900, &kEc2, "DescribeInstances"},
+    {Ev::kDescribeSecurityGroups, 300, &kEc2, "DescribeSecurityGroups"},
+    {Ev::kGetCallerIdentity, 800, &kSts, "GetCallerIdentity"},
+    {Ev::kListRoles, 330, &kIam, "ListRoles"},
+    {Ev::kListUsers, 180, &kIam, "ListUsers"},
+    {Ev::kListAccessKeys, 80, &kIam, "ListAccessKeys"},
+    {Ev::kDescribeTrails, 60, &kCloudTrail, "DescribeTrails"},
+    {Ev::kGetTrailStatus, 60, &kCloudTrail, "GetTrailStatus"},
+    {Ev::kListFunctions, 90, &kLambda, "ListFunctions20150331"},
+    {Ev::kDescribeKey, 100, &kKms, "DescribeKey"},
+    {Ev::kDecrypt, 650, &kKms, "Decrypt"},
+    {Ev::kGenerateDataKey, 150, &kKms, "GenerateDataKey"},
+    {Ev::kAssumeRole, 550, &kSts, "AssumeRole"},
+    {Ev::kAssumeRoleWithWebIdentity, 60, &kSts, "AssumeRoleWithWebIdentity"},
+    {Ev::kConsoleLogin, 230, &kSignIn, "ConsoleLogin"},
+    {Ev::kRotateKey, 20, &kKms, "RotateKey"},
+    {Ev::kPutRolePolicy, 30, &kIam, "PutRolePolicy"},
+    {Ev::kAttachGroupPolicy, 20, &kIam, "AttachGroupPolicy"},
+    {Ev::kAttachUserPolicy, 20, &kIam, "AttachUserPolicy"},
+    {Ev::kAttachRolePolicy, 25, &kIam, "AttachRolePolicy"},
+    {Ev::kCreatePolicyVersion, 15, &kIam, "CreatePolicyVersion"},
+    {Ev::kCreateAccessKey, 20, &kIam, "CreateAccessKey"},
+    {Ev::kCreateUser, 15, &kIam, "CreateUser"},
+    {Ev::kCreateLoginProfile, 12, &kIam, "CreateLoginProfile"},
+    {Ev::kUpdateAssumeRolePolicy, 12, &kIam, "UpdateAssumeRolePolicy"},
+    {Ev::kDeleteRolePolicy, 12, &kIam, "DeleteRolePolicy"},
+    {Ev::kAuthorizeSecurityGroupIngress, 45, &kEc2, "AuthorizeSecurityGroupIngress"},
+    {Ev::kRunInstances, 50, &kEc2, "RunInstances"},
+    {Ev::kTerminateInstances, 20, &kEc2, "TerminateInstances"},
+    {Ev::kCreateKeyPair, 15, &kEc2, "CreateKeyPair"},
+    {Ev::kStopLogging, 10, &kCloudTrail, "StopLogging"},
+    {Ev::kDeleteTrail, 10, &kCloudTrail, "DeleteTrail"},
+    {Ev::kUpdateTrail, 10, &kCloudTrail, "UpdateTrail"},
+    {Ev::kPutEventSelectors, 10, &kCloudTrail, "PutEventSelectors"},
+    {Ev::kDeleteDetector, 10, &kGuardDuty, "DeleteDetector"},
+    {Ev::kPutBucketPolicy, 20, &kS3, "PutBucketPolicy"},
+    {Ev::kPutBucketAcl, 15, &kS3, "PutBucketAcl"},
+    {Ev::kDeleteBucketPublicAccessBlock, 12, &kS3, "DeleteBucketPublicAccessBlock"},
+    {Ev::kDisableKey, 10, &kKms, "DisableKey"},
+    {Ev::kScheduleKeyDeletion, 10, &kKms, "ScheduleKeyDeletion"},
+    {Ev::kCreateFunction, 15, &kLambda, "CreateFunction20150331"},
+    {Ev::kUpdateFunctionCode, 20, &kLambda, "UpdateFunctionCode20150331v2"},
 }};
+
+constexpr bool EventsInOrder() {
+  for (size_t i = 0; i < kEvents.size(); ++i) {
+    if (static_cast<size_t>(kEvents[i].ev) != i) return false;
+  }
+  return true;
+}
+static_assert(EventsInOrder(), "kEvents is indexed by Ev");
 
 // A resource in `resources`.
 struct Resource {
@@ -732,7 +802,7 @@ class Generator {
     mean_gap_ms_ = gap == 0 ? 1 : gap;
     now_ms_ = kStartSecs * 1000;
     BuildCast();
-    for (const auto& m : kMix) mix_total_ += m.weight;
+    for (const auto& m : kEvents) mix_total_ += m.weight;
   }
 
   void Emit(uint64_t index, FILE* out) {
@@ -821,29 +891,25 @@ class Generator {
 
   Ev PickEvent() {
     uint32_t r = rng_.Below(mix_total_);
-    for (const auto& m : kMix) {
+    for (const auto& m : kEvents) {
       if (r < m.weight) return m.ev;
       r -= m.weight;
     }
     return Ev::kGetObject;
   }
 
-  const Principal& PickReader() {
-    uint32_t r = rng_.Below(read_total_);
+  // A principal drawn by one of its weights (read_weight or write_weight).
+  const Principal& PickWeighted(int PrincipalSpec::*weight, uint32_t total) {
+    uint32_t r = rng_.Below(total);
     for (const auto& p : cast_) {
-      if (r < static_cast<uint32_t>(p.spec->read_weight)) return p;
-      r -= p.spec->read_weight;
+      const uint32_t w = static_cast<uint32_t>(p.spec->*weight);
+      if (r < w) return p;
+      r -= w;
     }
     return cast_[0];
   }
-  const Principal& PickWriter() {
-    uint32_t r = rng_.Below(write_total_);
-    for (const auto& p : cast_) {
-      if (r < static_cast<uint32_t>(p.spec->write_weight)) return p;
-      r -= p.spec->write_weight;
-    }
-    return cast_[0];
-  }
+  const Principal& PickReader() { return PickWeighted(&PrincipalSpec::read_weight, read_total_); }
+  const Principal& PickWriter() { return PickWeighted(&PrincipalSpec::write_weight, write_total_); }
   // A human or automation principal (never an AWS service).
   const Principal& PickActor(bool write) {
     for (;;) {
@@ -923,31 +989,16 @@ class Generator {
   template <typename S>
   void AppendUuid(S& s) {
     const uint64_t a = rng_.Next(), b = rng_.Next();
-    AppendHex(s, a >> 32, 8);
-    s.push_back('-');
-    AppendHex(s, (a >> 16) & 0xffff, 4);
-    s += '-';
-    AppendHex(s, 0x4000 | (a & 0x0fff), 4);
-    s.push_back('-');
-    AppendHex(s, 0x8000 | ((b >> 48) & 0x3fff), 4);
-    s.push_back('-');
-    AppendHex(s, b & 0xffffffffffffULL, 12);
+    AppendGuid(s, a >> 32, a >> 16, 0x4000 | (a & 0x0fff), 0x8000 | ((b >> 48) & 0x3fff), b);
   }
   // Unique per record: 64 bits are a bijection of the record index.
   template <typename S>
   void AppendEventId(S& s) {
     const uint64_t u = Mix64(index_ ^ id_key_);
     const uint64_t r = rng_.Next();
-    AppendHex(s, u >> 32, 8);
-    s.push_back('-');
-    AppendHex(s, (u >> 16) & 0xffff, 4);
-    s.push_back('-');
-    AppendHex(s, 0x4000 | ((u >> 4) & 0x0fff), 4);
-    s.push_back('-');
-    AppendHex(s, 0x8000 | ((r >> 50) & 0x3fff), 4);
-    s.push_back('-');
-    AppendHex(s, u & 0xf, 1);  // the 4 bits not placed above
-    AppendHex(s, r & 0xfffffffffffULL, 11);
+    // The last group leads with the 4 bits of `u` not placed before it.
+    AppendGuid(s, u >> 32, u >> 16, 0x4000 | ((u >> 4) & 0x0fff), 0x8000 | ((r >> 50) & 0x3fff),
+               ((u & 0xf) << 44) | (r & 0xfffffffffffULL));
   }
   template <typename S>
   void AppendRandomChars(S& s, const char* alphabet, uint32_t n, int len) {
@@ -956,123 +1007,101 @@ class Generator {
   }
 
   // ----- record parts
+  // Members whose string value is appended straight to the line (our own
+  // text, never in need of escaping).
+  void KUuid(std::string_view k) {
+    j_.BeginRawString(k);
+    AppendUuid(line_);
+    j_.EndRawString();
+  }
+  void KIsoTime(std::string_view k, int64_t secs) {
+    j_.BeginRawString(k);
+    AppendIsoTime(line_, secs);
+    j_.EndRawString();
+  }
+  void KDisplayTime(std::string_view k, int64_t secs) {
+    j_.BeginRawString(k);
+    AppendAwsDisplayTime(line_, secs);
+    j_.EndRawString();
+  }
+  // `prefix` and then `len` random characters of alphabet[0, n).
+  void KRandom(std::string_view k, std::string_view prefix, const char* alphabet, uint32_t n,
+               int len) {
+    j_.BeginRawString(k);
+    line_ += prefix;
+    AppendRandomChars(line_, alphabet, n, len);
+    j_.EndRawString();
+  }
+  // `prefix` and then 16 random hex digits ("i-0…", "sgr-0…").
+  void KHexId(std::string_view k, std::string_view prefix) {
+    j_.BeginRawString(k);
+    line_ += prefix;
+    AppendHex(line_, rng_.Next(), 16);
+    j_.EndRawString();
+  }
+
+  // type, principalId, arn and accountId of a userIdentity.
+  void WriteIdentityHead(const Principal& p) {
+    j_.KV("type", KindName(p.spec->kind));
+    j_.KV("principalId", p.principal_id);
+    j_.KV("arn", p.arn);
+    j_.KV("accountId", p.account);
+  }
   void WriteUserIdentity(const Principal& p) {
     const PrincipalSpec& s = *p.spec;
-    j_.Key("userIdentity");
-    j_.BeginObject();
-    switch (s.kind) {
-      case Kind::kIamUser:
-        j_.KV("type", "IAMUser");
-        j_.KV("principalId", p.principal_id);
-        j_.KV("arn", p.arn);
-        j_.KV("accountId", p.account);
-        if (s.ua == kUaConsole) {
-          // Console sessions of IAM users use temporary keys.
-          j_.Key("accessKeyId");
-          AppendSessionKey(p);
-        } else {
-          j_.KV("accessKeyId", p.long_term_key);
-        }
-        j_.KV("userName", p.user_name);
-        if (s.ua == kUaConsole) WriteSessionAttributes(s.mfa);
-        break;
-      case Kind::kRoot:
-        j_.KV("type", "Root");
-        j_.KV("principalId", p.principal_id);
-        j_.KV("arn", p.arn);
-        j_.KV("accountId", p.account);
-        j_.Key("accessKeyId");
-        AppendSessionKey(p);
-        j_.KV("userName", p.user_name);
-        WriteSessionAttributes(s.mfa);
-        break;
-      case Kind::kAssumedRole:
-        j_.KV("type", "AssumedRole");
-        j_.KV("principalId", p.principal_id);
-        j_.KV("arn", p.arn);
-        j_.KV("accountId", p.account);
-        j_.Key("accessKeyId");
-        AppendSessionKey(p);
-        j_.Key("sessionContext");
-        j_.BeginObject();
-        j_.Key("sessionIssuer");
-        j_.BeginObject();
-        j_.KV("type", p.issuer_type);
-        j_.KV("principalId", p.issuer_principal_id);
-        j_.KV("arn", p.issuer_arn);
-        j_.KV("accountId", p.account);
-        j_.KV("userName", p.issuer_user_name);
-        j_.EndObject();
-        j_.Key("webIdFederationData");
-        j_.BeginObject();
-        if (p.web_identity) {
-          j_.KV("federatedProvider", "arn:aws:iam::" + p.account +
-                                         ":oidc-provider/token.actions.githubusercontent.com");
-          j_.EmptyObject("attributes");
-        }
-        j_.EndObject();
-        j_.Key("attributes");
-        j_.BeginObject();
-        j_.Key("creationDate");
-        j_.BeginRawString();
-        AppendIsoTime(line_, SessionStart());
-        j_.EndRawString();
-        j_.KV("mfaAuthenticated", s.mfa ? "true" : "false");
-        j_.EndObject();
-        j_.EndObject();
-        break;
-      case Kind::kAwsService:
-        j_.KV("type", "AWSService");
-        j_.KV("invokedBy", s.name);
-        break;
-      case Kind::kFederatedUser:
-        j_.KV("type", "FederatedUser");
-        j_.KV("principalId", p.principal_id);
-        j_.KV("arn", p.arn);
-        j_.KV("accountId", p.account);
-        j_.Key("accessKeyId");
-        AppendSessionKey(p);
-        j_.Key("sessionContext");
-        j_.BeginObject();
-        j_.Key("sessionIssuer");
-        j_.BeginObject();
-        j_.KV("type", p.issuer_type);
-        j_.KV("principalId", p.issuer_principal_id);
-        j_.KV("arn", p.issuer_arn);
-        j_.KV("accountId", p.account);
-        j_.KV("userName", p.issuer_user_name);
-        j_.EndObject();
-        j_.Key("attributes");
-        j_.BeginObject();
-        j_.Key("creationDate");
-        j_.BeginRawString();
-        AppendIsoTime(line_, SessionStart());
-        j_.EndRawString();
-        j_.KV("mfaAuthenticated", "false");
-        j_.EndObject();
-        j_.EndObject();
-        break;
+    j_.BeginObject("userIdentity");
+    if (s.kind == Kind::kAwsService) {
+      j_.KV("type", KindName(s.kind));
+      j_.KV("invokedBy", s.name);
+    } else {
+      WriteIdentityHead(p);
+      if (s.kind == Kind::kIamUser && s.ua != kUaConsole) {
+        j_.KV("accessKeyId", p.long_term_key);
+      } else {
+        // Console sessions of IAM users use temporary keys.
+        WriteSessionKey(p);
+      }
+      if (s.kind == Kind::kIamUser || s.kind == Kind::kRoot) j_.KV("userName", p.user_name);
+      if (s.kind != Kind::kIamUser || s.ua == kUaConsole) {
+        WriteSessionContext(p, s.kind != Kind::kFederatedUser && s.mfa);
+      }
     }
     j_.EndObject();
   }
-  void WriteSessionAttributes(bool mfa) {
-    j_.Key("sessionContext");
-    j_.BeginObject();
-    j_.Key("attributes");
-    j_.BeginObject();
-    j_.Key("creationDate");
-    j_.BeginRawString();
-    AppendIsoTime(line_, SessionStart());
-    j_.EndRawString();
+  // sessionContext: the sessionIssuer of roles and federated users, the web
+  // identity data of roles, and the session attributes.
+  void WriteSessionContext(const Principal& p, bool mfa) {
+    j_.BeginObject("sessionContext");
+    if (!p.issuer_type.empty()) {
+      j_.BeginObject("sessionIssuer");
+      j_.KV("type", p.issuer_type);
+      j_.KV("principalId", p.issuer_principal_id);
+      j_.KV("arn", p.issuer_arn);
+      j_.KV("accountId", p.account);
+      j_.KV("userName", p.issuer_user_name);
+      j_.EndObject();
+    }
+    if (p.spec->kind == Kind::kAssumedRole) {
+      j_.BeginObject("webIdFederationData");
+      if (p.web_identity) {
+        j_.KV("federatedProvider", "arn:aws:iam::" + p.account +
+                                       ":oidc-provider/token.actions.githubusercontent.com");
+        j_.EmptyObject("attributes");
+      }
+      j_.EndObject();
+    }
+    j_.BeginObject("attributes");
+    KIsoTime("creationDate", SessionStart());
     j_.KV("mfaAuthenticated", mfa ? "true" : "false");
     j_.EndObject();
     j_.EndObject();
   }
   // Sessions start on the hour and last an hour.
   int64_t SessionStart() const { return now_ - now_ % 3600; }
-  // ASIA… temporary key, stable within a principal's hourly session.
-  void AppendSessionKey(const Principal& p) {
-    j_.BeginRawString();
+  // accessKeyId: an ASIA… temporary key, stable within a principal's hourly
+  // session.
+  void WriteSessionKey(const Principal& p) {
+    j_.BeginRawString("accessKeyId");
     uint64_t h = Mix64(HashString(p.arn) ^ static_cast<uint64_t>(now_ / 3600));
     line_ += "ASIA";
     for (int i = 0; i < 16; ++i) {
@@ -1083,18 +1112,37 @@ class Generator {
     j_.EndRawString();
   }
 
-  // Everything up to userAgent, plus errorCode/errorMessage when set.
-  void WriteHead(const Principal& p, std::string_view source, std::string_view name,
-                 std::string_view region, std::string_view ua) {
+  const EvInfo& Info() const { return kEvents[static_cast<size_t>(ev_)]; }
+
+  // Picks the caller's source address and user agent.
+  void Caller(const Principal& p, bool s3 = false) {
+    ChooseSourceIp(p);
+    ua_ = ChooseUserAgent(p, s3);
+  }
+  // A regional call by `p`: picks the region, the caller's address and agent,
+  // and perhaps a denial. Returns the region.
+  std::string_view RegionalCall(const Principal& p, bool mostly_home, uint32_t denied_per_mille,
+                                std::string_view action = {}) {
+    const std::string_view region = Region(mostly_home);
+    Caller(p);
+    MaybeDeny(p, denied_per_mille, action);
+    return region;
+  }
+
+  // Everything up to userAgent (as Caller() picked it), plus
+  // errorCode/errorMessage when set.
+  void WriteHead(const Principal& p, std::string_view region) {
     j_.BeginObject();
     j_.KV("eventVersion", rng_.Chance(150) ? "1.08" : "1.09");
     WriteUserIdentity(p);
-    j_.Key("eventTime");
-    j_.BeginRawString();
-    AppendIsoTime(line_, now_);
-    j_.EndRawString();
-    j_.KV("eventSource", source);
-    j_.KV("eventName", name);
+    WriteEventBasics(region, ua_);
+  }
+  // eventTime … userAgent of the current event, then errorCode/errorMessage
+  // when set.
+  void WriteEventBasics(std::string_view region, std::string_view ua) {
+    KIsoTime("eventTime", now_);
+    j_.KV("eventSource", Info().service->source);
+    j_.KV("eventName", Info().name);
     j_.KV("awsRegion", region);
     j_.KV("sourceIPAddress", ip_);
     j_.KV("userAgent", ua);
@@ -1104,35 +1152,53 @@ class Generator {
     }
   }
 
+  // responseElements: null when `null`, else an object that `body` fills.
+  template <typename F>
+  void WriteResponse(bool null, F&& body) {
+    if (null) {
+      j_.KNull("responseElements");
+      return;
+    }
+    j_.BeginObject("responseElements");
+    body();
+    j_.EndObject();
+  }
+  // The responseElements of an EC2 change: null on failure, else a requestId
+  // and what `body` writes.
+  template <typename F>
+  void WriteEc2Response(F&& body) {
+    WriteResponse(Failed(), [&] {
+      KUuid("requestId");
+      body();
+    });
+  }
+
   struct Tail {
     bool read_only = true;
     bool management = true;
     std::string_view event_type = "AwsApiCall";
-    std::string_view host;  // tlsDetails.clientProvidedHostHeader; empty: no tlsDetails
-    std::string_view recipient;
+    std::string_view host = {};  // tlsDetails.clientProvidedHostHeader; empty: no tlsDetails
+    std::string_view recipient = {};
     bool s3_request_id = false;
     bool from_console = false;
     int n_resources = 0;
-    Resource resources[2];
-    std::string_view shared_event_id;
+    Resource resources[2] = {};
+    std::string_view shared_event_id = {};
   };
   void WriteTail(const Tail& t) {
-    j_.Key("requestID");
-    j_.BeginRawString();
+    j_.BeginRawString("requestID");
     if (t.s3_request_id) {
       AppendRandomChars(line_, kUpperAlnum, 36, 16);
     } else {
       AppendUuid(line_);
     }
     j_.EndRawString();
-    j_.Key("eventID");
-    j_.BeginRawString();
+    j_.BeginRawString("eventID");
     AppendEventId(line_);
     j_.EndRawString();
     j_.KBool("readOnly", t.read_only);
     if (t.n_resources > 0) {
-      j_.Key("resources");
-      j_.BeginArray();
+      j_.BeginArray("resources");
       for (int i = 0; i < t.n_resources; ++i) {
         j_.BeginObject();
         if (!t.resources[i].account.empty()) j_.KV("accountId", t.resources[i].account);
@@ -1148,8 +1214,7 @@ class Generator {
     if (!t.shared_event_id.empty()) j_.KV("sharedEventID", t.shared_event_id);
     j_.KV("eventCategory", t.management ? "Management" : "Data");
     if (!t.host.empty()) {
-      j_.Key("tlsDetails");
-      j_.BeginObject();
+      j_.BeginObject("tlsDetails");
       const bool tls13 = rng_.Chance(350);
       j_.KV("tlsVersion", tls13 ? "TLSv1.3" : "TLSv1.2");
       j_.KV("cipherSuite", tls13 ? "TLS_AES_128_GCM_SHA256" : "ECDHE-RSA-AES128-GCM-SHA256");
@@ -1159,17 +1224,28 @@ class Generator {
     if (t.from_console) j_.KV("sessionCredentialFromConsole", "true");
     j_.EndObject();
   }
+  // sessionCredentialFromConsole: console sessions of assumed roles.
+  static bool FromConsole(const Principal& p) {
+    return p.spec->ua == kUaConsole && p.spec->kind == Kind::kAssumedRole;
+  }
 
-  // Decides errorCode/errorMessage for a call. `denied_per_mille` is the base
-  // chance of AccessDenied (multiplied for suspicious principals).
-  void MaybeDeny(const Principal& p, uint32_t denied_per_mille, std::string_view code,
-                 std::string_view action) {
+  // Decides errorCode/errorMessage for the current event. `denied_per_mille`
+  // is the base chance of AccessDenied (multiplied for suspicious principals);
+  // the message names `action`, by default the event's own.
+  void MaybeDeny(const Principal& p, uint32_t denied_per_mille, std::string_view action = {}) {
     error_code_.clear();
     error_message_.clear();
     uint32_t chance = p.spec->suspicious ? denied_per_mille * 8 + 150 : denied_per_mille;
     if (p.spec->kind == Kind::kAwsService || p.spec->kind == Kind::kRoot) chance = 0;
     if (chance > 900) chance = 900;
     if (!rng_.Chance(chance)) return;
+    const std::string_view code = Info().service->deny_code;
+    if (action.empty()) {
+      action_ = Info().service->prefix;
+      action_.push_back(':');
+      action_ += Info().name;
+      action = action_;
+    }
     error_code_ = code;
     if (code == "Client.UnauthorizedOperation") {
       error_message_ = "You are not authorized to perform this operation. Encoded authorization "
@@ -1203,84 +1279,22 @@ class Generator {
     host_ += ".amazonaws.com";
     return host_;
   }
+  // The regional endpoint, or none for AWS services calling from inside AWS.
+  std::string_view CallerHost(const Principal& p, std::string_view service,
+                              std::string_view region) {
+    return p.spec->kind == Kind::kAwsService ? std::string_view() : RegionalHost(service, region);
+  }
 
   // ----- dispatch
+ public:
+  using Writer = void (Generator::*)(Ev);
+  static const std::array<Writer, 49> kWriters;  // indexed by Ev
+
+ private:
   void Write(Ev ev) {
     ClearError();
-    switch (ev) {
-      case Ev::kGetObject:
-      case Ev::kPutObject:
-      case Ev::kHeadObject:
-      case Ev::kListObjects:
-      case Ev::kDeleteObject:
-        return S3Data(ev);
-      case Ev::kListBuckets:
-        return ListBuckets();
-      case Ev::kGetBucketAcl:
-        return S3BucketManagement(ev);
-      case Ev::kDescribeInstances:
-      case Ev::kDescribeSecurityGroups:
-        return Ec2Describe(ev);
-      case Ev::kGetCallerIdentity:
-        return GetCallerIdentity();
-      case Ev::kListRoles:
-      case Ev::kListUsers:
-      case Ev::kListAccessKeys:
-        return IamList(ev);
-      case Ev::kDescribeTrails:
-      case Ev::kGetTrailStatus:
-        return CloudTrailRead(ev);
-      case Ev::kListFunctions:
-        return ListFunctions();
-      case Ev::kDescribeKey:
-      case Ev::kDecrypt:
-      case Ev::kGenerateDataKey:
-        return KmsRead(ev);
-      case Ev::kAssumeRole:
-        return AssumeRole();
-      case Ev::kAssumeRoleWithWebIdentity:
-        return AssumeRoleWithWebIdentity();
-      case Ev::kConsoleLogin:
-        return ConsoleLogin();
-      case Ev::kRotateKey:
-        return RotateKey();
-      case Ev::kPutRolePolicy:
-      case Ev::kAttachGroupPolicy:
-      case Ev::kAttachUserPolicy:
-      case Ev::kAttachRolePolicy:
-      case Ev::kCreatePolicyVersion:
-      case Ev::kCreateAccessKey:
-      case Ev::kCreateUser:
-      case Ev::kCreateLoginProfile:
-      case Ev::kUpdateAssumeRolePolicy:
-      case Ev::kDeleteRolePolicy:
-        return IamWrite(ev);
-      case Ev::kAuthorizeSecurityGroupIngress:
-        return AuthorizeIngress();
-      case Ev::kRunInstances:
-        return RunInstances();
-      case Ev::kTerminateInstances:
-        return TerminateInstances();
-      case Ev::kCreateKeyPair:
-        return CreateKeyPair();
-      case Ev::kStopLogging:
-      case Ev::kDeleteTrail:
-      case Ev::kUpdateTrail:
-      case Ev::kPutEventSelectors:
-        return CloudTrailWrite(ev);
-      case Ev::kDeleteDetector:
-        return DeleteDetector();
-      case Ev::kPutBucketPolicy:
-      case Ev::kPutBucketAcl:
-      case Ev::kDeleteBucketPublicAccessBlock:
-        return S3BucketManagement(ev);
-      case Ev::kDisableKey:
-      case Ev::kScheduleKeyDeletion:
-        return KmsWrite(ev);
-      case Ev::kCreateFunction:
-      case Ev::kUpdateFunctionCode:
-        return LambdaWrite(ev);
-    }
+    ev_ = ev;
+    (this->*kWriters[static_cast<size_t>(ev)])(ev);
   }
 
   // ----- S3
@@ -1306,37 +1320,49 @@ class Generator {
       s += rng_.Chance(500) ? ".json.gz" : ".parquet";
     }
   }
+  // The bucket's virtual-hosted endpoint, in host_.
+  void SetBucketHost(const Bucket& b) {
+    host_.assign(b.name);
+    host_ += ".s3.";
+    host_ += b.region;
+    host_ += ".amazonaws.com";
+  }
+  // The bucket as a resource (its ARN in bucket_arn_).
+  Resource BucketResource(const Bucket& b) {
+    bucket_arn_ = "arn:aws:s3:::";
+    bucket_arn_ += b.name;
+    return {"AWS::S3::Bucket", bucket_arn_, kAccounts[b.account].id};
+  }
+  // additionalEventData of an S3 call; `bytes_out` is asked for last.
+  template <typename F>
+  void WriteS3EventData(uint64_t bytes_in, F&& bytes_out) {
+    j_.BeginObject("additionalEventData");
+    j_.KV("SignatureVersion", "SigV4");
+    j_.KV("CipherSuite", "ECDHE-RSA-AES128-GCM-SHA256");
+    j_.KUint("bytesTransferredIn", bytes_in);
+    j_.KV("AuthenticationMethod", "AuthHeader");
+    KRandom("x-amz-id-2", {}, kBase64, 64, 76);
+    j_.KUint("bytesTransferredOut", bytes_out());
+    j_.EndObject();
+  }
 
   void S3Data(Ev ev) {
     const bool write = ev == Ev::kPutObject || ev == Ev::kDeleteObject;
     const Principal& p = PickActor(write && rng_.Chance(300));
     const Bucket& b = PickBucket();
-    std::string_view name;
-    switch (ev) {
-      case Ev::kGetObject: name = "GetObject"; break;
-      case Ev::kPutObject: name = "PutObject"; break;
-      case Ev::kHeadObject: name = "HeadObject"; break;
-      case Ev::kListObjects: name = "ListObjects"; break;
-      default: name = "DeleteObject"; break;
-    }
-    ChooseSourceIp(p);
+    Caller(p, true);
     if (p.spec->kind == Kind::kRoot) ip_ = p.home_ip.empty() ? "192.0.2.66" : p.home_ip;
-    const std::string_view ua = ChooseUserAgent(p, true);
-    MaybeDeny(p, b.sensitive ? 40 : 8, "AccessDenied", "s3:GetObject");
+    MaybeDeny(p, b.sensitive ? 40 : 8, "s3:GetObject");
     if (!Failed() && (ev == Ev::kGetObject || ev == Ev::kHeadObject) && rng_.Chance(15)) {
       error_code_ = "NoSuchKey";
       error_message_ = "The specified key does not exist.";
     }
-    host_.assign(b.name);
-    host_ += ".s3.";
-    host_ += b.region;
-    host_ += ".amazonaws.com";
+    SetBucketHost(b);
     object_key_.clear();
     AppendObjectKey(object_key_, b);
 
-    WriteHead(p, "s3.amazonaws.com", name, b.region, ua);
-    j_.Key("requestParameters");
-    j_.BeginObject();
+    WriteHead(p, b.region);
+    j_.BeginObject("requestParameters");
     if (ev == Ev::kListObjects) {
       j_.KV("list-type", "2");
       j_.KV("bucketName", b.name);
@@ -1351,84 +1377,49 @@ class Generator {
       if (ev == Ev::kPutObject && rng_.Chance(300)) j_.KV("x-amz-server-side-encryption", "aws:kms");
     }
     j_.EndObject();
-    if (ev == Ev::kPutObject && !Failed()) {
-      j_.Key("responseElements");
-      j_.BeginObject();
-      j_.Key("x-amz-version-id");
-      j_.BeginRawString();
-      AppendRandomChars(line_, kBase64, 62, 32);
-      j_.EndRawString();
+    WriteResponse(ev != Ev::kPutObject || Failed(), [&] {
+      KRandom("x-amz-version-id", {}, kBase64, 62, 32);
       j_.KV("x-amz-server-side-encryption", "AES256");
-      j_.EndObject();
-    } else {
-      j_.KNull("responseElements");
-    }
-    j_.Key("additionalEventData");
-    j_.BeginObject();
-    j_.KV("SignatureVersion", "SigV4");
-    j_.KV("CipherSuite", "ECDHE-RSA-AES128-GCM-SHA256");
+    });
     const uint32_t size = rng_.Below(8) == 0 ? rng_.Below(50000000) : rng_.Below(200000);
-    j_.KUint("bytesTransferredIn", ev == Ev::kPutObject ? size : 0);
-    j_.KV("AuthenticationMethod", "AuthHeader");
-    j_.Key("x-amz-id-2");
-    j_.BeginRawString();
-    AppendRandomChars(line_, kBase64, 64, 76);
-    j_.EndRawString();
-    j_.KUint("bytesTransferredOut", ev == Ev::kGetObject && !Failed() ? size : 0);
-    j_.EndObject();
+    WriteS3EventData(ev == Ev::kPutObject ? size : 0,
+                     [&] { return ev == Ev::kGetObject && !Failed() ? size : 0; });
 
-    Tail t;
-    t.read_only = !write;
-    t.management = false;
-    t.host = host_;
-    t.recipient = kAccounts[b.account].id;
-    t.s3_request_id = true;
-    t.from_console = p.spec->ua == kUaConsole && p.spec->kind == Kind::kAssumedRole;
-    bucket_arn_ = "arn:aws:s3:::";
-    bucket_arn_ += b.name;
+    Tail t{.read_only = !write,
+           .management = false,
+           .host = host_,
+           .recipient = kAccounts[b.account].id,
+           .s3_request_id = true,
+           .from_console = FromConsole(p)};
+    const Resource bucket = BucketResource(b);
     if (ev == Ev::kListObjects) {
       t.n_resources = 1;
-      t.resources[0] = {"AWS::S3::Bucket", bucket_arn_, kAccounts[b.account].id};
+      t.resources[0] = bucket;
     } else {
       object_arn_ = bucket_arn_;
       object_arn_.push_back('/');
       object_arn_ += object_key_;
       t.n_resources = 2;
       t.resources[0] = {"AWS::S3::Object", object_arn_, {}};
-      t.resources[1] = {"AWS::S3::Bucket", bucket_arn_, kAccounts[b.account].id};
+      t.resources[1] = bucket;
     }
     WriteTail(t);
   }
 
-  void ListBuckets() {
+  void ListBuckets(Ev) {
     const Principal& p = PickActor(false);
-    ChooseSourceIp(p);
-    const std::string_view ua = ChooseUserAgent(p, true);
-    MaybeDeny(p, 5, "AccessDenied", "s3:ListAllMyBuckets");
-    WriteHead(p, "s3.amazonaws.com", "ListBuckets", "us-east-1", ua);
-    j_.Key("requestParameters");
-    j_.BeginObject();
+    Caller(p, true);
+    MaybeDeny(p, 5, "s3:ListAllMyBuckets");
+    WriteHead(p, "us-east-1");
+    j_.BeginObject("requestParameters");
     j_.KV("Host", "s3.amazonaws.com");
     j_.EndObject();
     j_.KNull("responseElements");
-    j_.Key("additionalEventData");
-    j_.BeginObject();
-    j_.KV("SignatureVersion", "SigV4");
-    j_.KV("CipherSuite", "ECDHE-RSA-AES128-GCM-SHA256");
-    j_.KUint("bytesTransferredIn", 0);
-    j_.KV("AuthenticationMethod", "AuthHeader");
-    j_.Key("x-amz-id-2");
-    j_.BeginRawString();
-    AppendRandomChars(line_, kBase64, 64, 76);
-    j_.EndRawString();
-    j_.KUint("bytesTransferredOut", rng_.Range(400, 6000));
-    j_.EndObject();
-    Tail t;
-    t.host = "s3.amazonaws.com";
-    t.recipient = p.account;
-    t.s3_request_id = true;
-    t.from_console = p.spec->ua == kUaConsole && p.spec->kind == Kind::kAssumedRole;
-    WriteTail(t);
+    WriteS3EventData(0, [&] { return rng_.Range(400, 6000); });
+    WriteTail({.host = "s3.amazonaws.com",
+               .recipient = p.account,
+               .s3_request_id = true,
+               .from_console = FromConsole(p)});
   }
 
   // GetBucketAcl, PutBucketPolicy, PutBucketAcl, DeleteBucketPublicAccessBlock
@@ -1436,159 +1427,100 @@ class Generator {
     const bool write = ev != Ev::kGetBucketAcl;
     const Principal& p = PickActor(write);
     const Bucket& b = PickBucket();
-    ChooseSourceIp(p);
-    const std::string_view ua = ChooseUserAgent(p, true);
-    std::string_view name;
-    switch (ev) {
-      case Ev::kGetBucketAcl: name = "GetBucketAcl"; break;
-      case Ev::kPutBucketPolicy: name = "PutBucketPolicy"; break;
-      case Ev::kPutBucketAcl: name = "PutBucketAcl"; break;
-      default: name = "DeleteBucketPublicAccessBlock"; break;
-    }
-    MaybeDeny(p, write ? 60 : 10, "AccessDenied", "s3:PutBucketPolicy");
-    host_.assign(b.name);
-    host_ += ".s3.";
-    host_ += b.region;
-    host_ += ".amazonaws.com";
-    WriteHead(p, "s3.amazonaws.com", name, b.region, ua);
-    j_.Key("requestParameters");
-    j_.BeginObject();
-    switch (ev) {
-      case Ev::kGetBucketAcl:
-        j_.KV("bucketName", b.name);
-        j_.KV("Host", host_);
-        j_.KV("acl", "");
-        break;
-      case Ev::kPutBucketPolicy: {
-        j_.Key("bucketPolicy");
-        j_.BeginObject();
-        j_.KV("Version", "2012-10-17");
-        j_.Key("Statement");
-        j_.BeginArray();
-        j_.BeginObject();
-        const bool is_public = rng_.Chance(400);
-        j_.KV("Sid", is_public ? "PublicRead" : "AllowAnalyticsRole");
-        j_.KV("Effect", "Allow");
-        if (is_public) {
-          j_.KV("Principal", "*");
-        } else {
-          j_.Key("Principal");
-          j_.BeginObject();
-          j_.KV("AWS", "arn:aws:iam::444455556666:role/DataScience");
-          j_.EndObject();
-        }
-        j_.KV("Action", "s3:GetObject");
-        scratch_ = "arn:aws:s3:::";
-        scratch_ += b.name;
-        scratch_ += "/*";
-        j_.KV("Resource", scratch_);
-        j_.EndObject();
-        j_.EndArray();
-        j_.EndObject();
-        j_.KV("bucketName", b.name);
-        j_.KV("Host", host_);
-        j_.KV("policy", "");
-        break;
-      }
-      case Ev::kPutBucketAcl: {
-        j_.KV("bucketName", b.name);
-        j_.KV("Host", host_);
-        j_.KV("acl", "");
-        j_.Key("AccessControlPolicy");
-        j_.BeginObject();
-        j_.Key("AccessControlList");
-        j_.BeginObject();
-        j_.Key("Grant");
-        j_.BeginObject();
-        j_.Key("Grantee");
-        j_.BeginObject();
-        j_.KV("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance");
-        if (rng_.Chance(500)) {
-          j_.KV("xsi:type", "Group");
-          j_.KV("URI", "http://acs.amazonaws.com/groups/global/AllUsers");
-        } else {
-          j_.KV("xsi:type", "CanonicalUser");
-          j_.KV("ID", "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be");
-        }
-        j_.EndObject();
-        j_.KV("Permission", rng_.Chance(300) ? "FULL_CONTROL" : "READ");
-        j_.EndObject();
-        j_.EndObject();
-        j_.KV("xmlns", "http://s3.amazonaws.com/doc/2006-03-01/");
-        j_.EndObject();
-        break;
-      }
-      default:
-        j_.KV("bucketName", b.name);
-        j_.KV("Host", host_);
-        j_.KV("publicAccessBlock", "");
-        break;
-    }
+    Caller(p, true);
+    MaybeDeny(p, write ? 60 : 10, "s3:PutBucketPolicy");
+    SetBucketHost(b);
+    WriteHead(p, b.region);
+    j_.BeginObject("requestParameters");
+    if (ev == Ev::kPutBucketPolicy) WriteBucketPolicy(b);
+    j_.KV("bucketName", b.name);
+    j_.KV("Host", host_);
+    j_.KV(ev == Ev::kPutBucketPolicy                 ? "policy"
+          : ev == Ev::kDeleteBucketPublicAccessBlock ? "publicAccessBlock"
+                                                     : "acl",
+          "");
+    if (ev == Ev::kPutBucketAcl) WriteAccessControlPolicy();
     j_.EndObject();
     j_.KNull("responseElements");
-    j_.Key("additionalEventData");
-    j_.BeginObject();
-    j_.KV("SignatureVersion", "SigV4");
-    j_.KV("CipherSuite", "ECDHE-RSA-AES128-GCM-SHA256");
-    j_.KUint("bytesTransferredIn", write ? rng_.Range(100, 900) : 0);
-    j_.KV("AuthenticationMethod", "AuthHeader");
-    j_.Key("x-amz-id-2");
-    j_.BeginRawString();
-    AppendRandomChars(line_, kBase64, 64, 76);
-    j_.EndRawString();
-    j_.KUint("bytesTransferredOut", write ? 0 : rng_.Range(300, 900));
+    WriteS3EventData(write ? rng_.Range(100, 900) : 0,
+                     [&] { return write ? 0 : rng_.Range(300, 900); });
+    WriteTail({.read_only = !write,
+               .host = host_,
+               .recipient = kAccounts[b.account].id,
+               .s3_request_id = true,
+               .n_resources = 1,
+               .resources = {BucketResource(b)}});
+  }
+  void WriteBucketPolicy(const Bucket& b) {
+    j_.BeginObject("bucketPolicy");
+    j_.KV("Version", "2012-10-17");
+    j_.BeginItem("Statement");
+    const bool is_public = rng_.Chance(400);
+    j_.KV("Sid", is_public ? "PublicRead" : "AllowAnalyticsRole");
+    j_.KV("Effect", "Allow");
+    if (is_public) {
+      j_.KV("Principal", "*");
+    } else {
+      j_.BeginObject("Principal");
+      j_.KV("AWS", "arn:aws:iam::444455556666:role/DataScience");
+      j_.EndObject();
+    }
+    j_.KV("Action", "s3:GetObject");
+    scratch_ = "arn:aws:s3:::";
+    scratch_ += b.name;
+    scratch_ += "/*";
+    j_.KV("Resource", scratch_);
+    j_.EndItem();
     j_.EndObject();
-    Tail t;
-    t.read_only = !write;
-    t.host = host_;
-    t.recipient = kAccounts[b.account].id;
-    t.s3_request_id = true;
-    bucket_arn_ = "arn:aws:s3:::";
-    bucket_arn_ += b.name;
-    t.n_resources = 1;
-    t.resources[0] = {"AWS::S3::Bucket", bucket_arn_, kAccounts[b.account].id};
-    WriteTail(t);
+  }
+  void WriteAccessControlPolicy() {
+    j_.BeginObject("AccessControlPolicy");
+    j_.BeginObject("AccessControlList");
+    j_.BeginObject("Grant");
+    j_.BeginObject("Grantee");
+    j_.KV("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance");
+    if (rng_.Chance(500)) {
+      j_.KV("xsi:type", "Group");
+      j_.KV("URI", "http://acs.amazonaws.com/groups/global/AllUsers");
+    } else {
+      j_.KV("xsi:type", "CanonicalUser");
+      j_.KV("ID", "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be");
+    }
+    j_.EndObject();
+    j_.KV("Permission", rng_.Chance(300) ? "FULL_CONTROL" : "READ");
+    j_.EndObject();
+    j_.EndObject();
+    j_.KV("xmlns", "http://s3.amazonaws.com/doc/2006-03-01/");
+    j_.EndObject();
   }
 
   // ----- EC2
+  void WriteEc2WriteTail(const Principal& p, std::string_view region,
+                         bool from_console = false) {
+    WriteTail({.read_only = false,
+               .host = RegionalHost("ec2", region),
+               .recipient = p.account,
+               .from_console = from_console});
+  }
+
   void Ec2Describe(Ev ev) {
     const Principal& p = PickReader();
-    const std::string_view region = Region();
-    ChooseSourceIp(p);
-    const std::string_view ua = ChooseUserAgent(p, false);
-    MaybeDeny(p, 6, "Client.UnauthorizedOperation", "ec2:DescribeInstances");
-    const bool sg = ev == Ev::kDescribeSecurityGroups;
-    WriteHead(p, "ec2.amazonaws.com", sg ? "DescribeSecurityGroups" : "DescribeInstances",
-              region, ua);
-    j_.Key("requestParameters");
-    j_.BeginObject();
-    if (sg) {
+    const std::string_view region = RegionalCall(p, true, 6, "ec2:DescribeInstances");
+    WriteHead(p, region);
+    j_.BeginObject("requestParameters");
+    if (ev == Ev::kDescribeSecurityGroups) {
       j_.EmptyObject("securityGroupSet");
       j_.EmptyObject("securityGroupIdSet");
-      j_.Key("filterSet");
-      j_.BeginObject();
-      j_.Key("items");
-      j_.BeginArray();
-      j_.BeginObject();
+      j_.BeginItemSet("filterSet");
       j_.KV("name", "vpc-id");
       j_.KRaw("valueSet", "{\"items\":[{\"value\":\"vpc-0a1b2c3d4e5f60718\"}]}");
-      j_.EndObject();
-      j_.EndArray();
-      j_.EndObject();
+      j_.EndItemSet();
     } else {
-      j_.Key("instancesSet");
-      j_.BeginObject();
+      j_.BeginObject("instancesSet");
       if (rng_.Chance(300)) {
-        j_.Key("items");
-        j_.BeginArray();
-        j_.BeginObject();
-        j_.Key("instanceId");
-        j_.BeginRawString();
-        line_ += "i-0";
-        AppendHex(line_, rng_.Next(), 16);
-        j_.EndRawString();
-        j_.EndObject();
-        j_.EndArray();
+        j_.BeginItem("items");
+        KHexId("instanceId", "i-0");
+        j_.EndItem();
       }
       j_.EndObject();
       j_.EmptyObject("filterSet");
@@ -1596,19 +1528,14 @@ class Generator {
     }
     j_.EndObject();
     j_.KNull("responseElements");
-    Tail t;
-    t.host = p.spec->kind == Kind::kAwsService ? std::string_view() : RegionalHost("ec2", region);
-    t.recipient = p.account;
-    t.from_console = p.spec->ua == kUaConsole && p.spec->kind == Kind::kAssumedRole;
-    WriteTail(t);
+    WriteTail({.host = CallerHost(p, "ec2", region),
+               .recipient = p.account,
+               .from_console = FromConsole(p)});
   }
 
-  void AuthorizeIngress() {
+  void AuthorizeIngress(Ev) {
     const Principal& p = PickActor(true);
-    const std::string_view region = Region();
-    ChooseSourceIp(p);
-    const std::string_view ua = ChooseUserAgent(p, false);
-    MaybeDeny(p, 40, "Client.UnauthorizedOperation", "ec2:AuthorizeSecurityGroupIngress");
+    const std::string_view region = RegionalCall(p, true, 40);
     static constexpr std::array<uint32_t, 6> kPorts = {{22, 3389, 443, 5432, 80, 6379}};
     const uint32_t port = rng_.Pick(kPorts);
     const uint32_t shape = rng_.Below(10);  // 0-3 world v4, 4-5 world v4+v6, 6 v6, 7-9 narrow
@@ -1623,69 +1550,38 @@ class Generator {
     }
     std::string group_id = "sg-0";
     AppendHex(group_id, rng_.Next(), 16);
-    WriteHead(p, "ec2.amazonaws.com", "AuthorizeSecurityGroupIngress", region, ua);
-    j_.Key("requestParameters");
-    j_.BeginObject();
+    WriteHead(p, region);
+    j_.BeginObject("requestParameters");
     j_.KV("groupId", group_id);
-    j_.Key("ipPermissions");
-    j_.BeginObject();
-    j_.Key("items");
-    j_.BeginArray();
-    j_.BeginObject();
+    j_.BeginItemSet("ipPermissions");
     j_.KV("ipProtocol", "tcp");
     j_.KUint("fromPort", port);
     j_.KUint("toPort", port);
     j_.EmptyObject("groups");
-    j_.Key("ipRanges");
-    j_.BeginObject();
+    j_.BeginObject("ipRanges");
     if (!cidr4.empty()) {
-      j_.Key("items");
-      j_.BeginArray();
-      j_.BeginObject();
+      j_.BeginItem("items");
       j_.KV("cidrIp", cidr4);
       if (rng_.Chance(300)) j_.KV("description", "temp access");
-      j_.EndObject();
-      j_.EndArray();
+      j_.EndItem();
     }
     j_.EndObject();
-    j_.Key("ipv6Ranges");
-    j_.BeginObject();
+    j_.BeginObject("ipv6Ranges");
     if (!cidr6.empty()) {
-      j_.Key("items");
-      j_.BeginArray();
-      j_.BeginObject();
+      j_.BeginItem("items");
       j_.KV("cidrIpv6", cidr6);
-      j_.EndObject();
-      j_.EndArray();
+      j_.EndItem();
     }
     j_.EndObject();
     j_.EmptyObject("prefixListIds");
+    j_.EndItemSet();
     j_.EndObject();
-    j_.EndArray();
-    j_.EndObject();
-    j_.EndObject();
-    if (Failed()) {
-      j_.KNull("responseElements");
-    } else {
-      j_.Key("responseElements");
-      j_.BeginObject();
-      j_.Key("requestId");
-      j_.BeginRawString();
-      AppendUuid(line_);
-      j_.EndRawString();
+    WriteEc2Response([&] {
       j_.KBool("_return", true);
-      j_.Key("securityGroupRuleSet");
-      j_.BeginObject();
-      j_.Key("items");
-      j_.BeginArray();
-      j_.BeginObject();
+      j_.BeginItemSet("securityGroupRuleSet");
       j_.KV("groupOwnerId", p.account);
       j_.KV("groupId", group_id);
-      j_.Key("securityGroupRuleId");
-      j_.BeginRawString();
-      line_ += "sgr-0";
-      AppendHex(line_, rng_.Next(), 16);
-      j_.EndRawString();
+      KHexId("securityGroupRuleId", "sgr-0");
       j_.KBool("isEgress", false);
       j_.KV("ipProtocol", "tcp");
       j_.KUint("fromPort", port);
@@ -1695,206 +1591,107 @@ class Generator {
       } else {
         j_.KV("cidrIpv6", cidr6);
       }
-      j_.EndObject();
-      j_.EndArray();
-      j_.EndObject();
-      j_.EndObject();
-    }
-    Tail t;
-    t.read_only = false;
-    t.host = RegionalHost("ec2", region);
-    t.recipient = p.account;
-    t.from_console = p.spec->ua == kUaConsole && p.spec->kind == Kind::kAssumedRole;
-    WriteTail(t);
+      j_.EndItemSet();
+    });
+    WriteEc2WriteTail(p, region, FromConsole(p));
   }
 
-  void RunInstances() {
+  void RunInstances(Ev) {
     const Principal& p = PickActor(true);
-    const std::string_view region = Region(false);
-    ChooseSourceIp(p);
-    const std::string_view ua = ChooseUserAgent(p, false);
-    MaybeDeny(p, 30, "Client.UnauthorizedOperation", "ec2:RunInstances");
+    const std::string_view region = RegionalCall(p, false, 30);
     static constexpr std::array<const char*, 6> kTypes = {
         {"t3.micro", "t3.medium", "m5.large", "c5.xlarge", "t3.micro", "p3.16xlarge"}};
     const std::string_view type = rng_.Pick(kTypes);
     const uint32_t n = type == "p3.16xlarge" ? rng_.Range(4, 20) : 1;
-    WriteHead(p, "ec2.amazonaws.com", "RunInstances", region, ua);
-    j_.Key("requestParameters");
-    j_.BeginObject();
-    j_.Key("instancesSet");
-    j_.BeginObject();
-    j_.Key("items");
-    j_.BeginArray();
-    j_.BeginObject();
+    WriteHead(p, region);
+    j_.BeginObject("requestParameters");
+    j_.BeginItemSet("instancesSet");
     j_.KV("imageId", "ami-0c7217cdde317cfec");
     j_.KUint("minCount", n);
     j_.KUint("maxCount", n);
-    j_.EndObject();
-    j_.EndArray();
-    j_.EndObject();
+    j_.EndItemSet();
     j_.KV("instanceType", type);
     j_.EmptyObject("blockDeviceMapping");
     j_.KRaw("monitoring", "{\"enabled\":false}");
     j_.KBool("disableApiTermination", false);
     j_.KBool("disableApiStop", false);
-    j_.Key("clientToken");
-    j_.BeginRawString();
-    AppendUuid(line_);
-    j_.EndRawString();
+    KUuid("clientToken");
     j_.EndObject();
     std::string instance_id = "i-0";
     AppendHex(instance_id, rng_.Next(), 16);
-    if (Failed()) {
-      j_.KNull("responseElements");
-    } else {
-      j_.Key("responseElements");
-      j_.BeginObject();
-      j_.Key("requestId");
-      j_.BeginRawString();
-      AppendUuid(line_);
-      j_.EndRawString();
-      j_.Key("reservationId");
-      j_.BeginRawString();
-      line_ += "r-0";
-      AppendHex(line_, rng_.Next(), 16);
-      j_.EndRawString();
+    WriteEc2Response([&] {
+      KHexId("reservationId", "r-0");
       j_.KV("ownerId", p.account);
       j_.EmptyObject("groupSet");
-      j_.Key("instancesSet");
-      j_.BeginObject();
-      j_.Key("items");
-      j_.BeginArray();
-      j_.BeginObject();
+      j_.BeginItemSet("instancesSet");
       j_.KV("instanceId", instance_id);
       j_.KV("imageId", "ami-0c7217cdde317cfec");
       j_.KRaw("instanceState", "{\"code\":0,\"name\":\"pending\"}");
       j_.KV("instanceType", type);
       j_.KUint("launchTime", static_cast<uint64_t>(now_) * 1000);
-      j_.EndObject();
-      j_.EndArray();
-      j_.EndObject();
-      j_.EndObject();
-    }
-    Tail t;
-    t.read_only = false;
-    t.host = RegionalHost("ec2", region);
-    t.recipient = p.account;
-    WriteTail(t);
+      j_.EndItemSet();
+    });
+    WriteEc2WriteTail(p, region);
   }
 
-  void TerminateInstances() {
+  void TerminateInstances(Ev) {
     const Principal& p = PickActor(true);
-    const std::string_view region = Region();
-    ChooseSourceIp(p);
-    const std::string_view ua = ChooseUserAgent(p, false);
-    MaybeDeny(p, 30, "Client.UnauthorizedOperation", "ec2:TerminateInstances");
+    const std::string_view region = RegionalCall(p, true, 30);
     std::string instance_id = "i-0";
     AppendHex(instance_id, rng_.Next(), 16);
-    WriteHead(p, "ec2.amazonaws.com", "TerminateInstances", region, ua);
-    j_.Key("requestParameters");
-    j_.BeginObject();
-    j_.Key("instancesSet");
-    j_.BeginObject();
-    j_.Key("items");
-    j_.BeginArray();
-    j_.BeginObject();
+    WriteHead(p, region);
+    j_.BeginObject("requestParameters");
+    j_.BeginItemSet("instancesSet");
     j_.KV("instanceId", instance_id);
+    j_.EndItemSet();
     j_.EndObject();
-    j_.EndArray();
-    j_.EndObject();
-    j_.EndObject();
-    if (Failed()) {
-      j_.KNull("responseElements");
-    } else {
-      j_.Key("responseElements");
-      j_.BeginObject();
-      j_.Key("requestId");
-      j_.BeginRawString();
-      AppendUuid(line_);
-      j_.EndRawString();
-      j_.Key("instancesSet");
-      j_.BeginObject();
-      j_.Key("items");
-      j_.BeginArray();
-      j_.BeginObject();
+    WriteEc2Response([&] {
+      j_.BeginItemSet("instancesSet");
       j_.KV("instanceId", instance_id);
       j_.KRaw("currentState", "{\"code\":32,\"name\":\"shutting-down\"}");
       j_.KRaw("previousState", "{\"code\":16,\"name\":\"running\"}");
-      j_.EndObject();
-      j_.EndArray();
-      j_.EndObject();
-      j_.EndObject();
-    }
-    Tail t;
-    t.read_only = false;
-    t.host = RegionalHost("ec2", region);
-    t.recipient = p.account;
-    WriteTail(t);
+      j_.EndItemSet();
+    });
+    WriteEc2WriteTail(p, region);
   }
 
-  void CreateKeyPair() {
+  void CreateKeyPair(Ev) {
     const Principal& p = PickActor(true);
-    const std::string_view region = Region(false);
-    ChooseSourceIp(p);
-    const std::string_view ua = ChooseUserAgent(p, false);
-    MaybeDeny(p, 30, "Client.UnauthorizedOperation", "ec2:CreateKeyPair");
+    const std::string_view region = RegionalCall(p, false, 30);
     std::string key_name = rng_.Chance(300) ? "tmp-" : "deploy-";
     AppendUint(key_name, rng_.Below(1000));
-    WriteHead(p, "ec2.amazonaws.com", "CreateKeyPair", region, ua);
-    j_.Key("requestParameters");
-    j_.BeginObject();
+    WriteHead(p, region);
+    j_.BeginObject("requestParameters");
     j_.KV("keyName", key_name);
     j_.KV("keyType", "rsa");
     j_.KV("keyFormat", "pem");
     j_.EndObject();
-    if (Failed()) {
-      j_.KNull("responseElements");
-    } else {
-      j_.Key("responseElements");
-      j_.BeginObject();
-      j_.Key("requestId");
-      j_.BeginRawString();
-      AppendUuid(line_);
-      j_.EndRawString();
+    WriteEc2Response([&] {
       j_.KV("keyName", key_name);
-      j_.Key("keyFingerprint");
-      j_.BeginRawString();
+      j_.BeginRawString("keyFingerprint");
       for (int i = 0; i < 20; ++i) {
         if (i) line_.push_back(':');
         AppendHex(line_, rng_.Below(256), 2);
       }
       j_.EndRawString();
-      j_.Key("keyPairId");
-      j_.BeginRawString();
-      line_ += "key-0";
-      AppendHex(line_, rng_.Next(), 16);
-      j_.EndRawString();
+      KHexId("keyPairId", "key-0");
       j_.KV("keyMaterial", "<sensitiveDataRemoved>");
-      j_.EndObject();
-    }
-    Tail t;
-    t.read_only = false;
-    t.host = RegionalHost("ec2", region);
-    t.recipient = p.account;
-    WriteTail(t);
+    });
+    WriteEc2WriteTail(p, region);
   }
 
   // ----- STS
-  void GetCallerIdentity() {
+  void GetCallerIdentity(Ev) {
     const Principal& p = PickActor(false);
-    ChooseSourceIp(p);
-    const std::string_view ua = ChooseUserAgent(p, false);
+    Caller(p);
     const std::string_view region = Region();
-    WriteHead(p, "sts.amazonaws.com", "GetCallerIdentity", region, ua);
+    WriteHead(p, region);
     j_.KNull("requestParameters");
     j_.KNull("responseElements");
-    Tail t;
-    t.host = RegionalHost("sts", region);
-    t.recipient = p.account;
-    WriteTail(t);
+    WriteTail({.host = RegionalHost("sts", region), .recipient = p.account});
   }
 
-  void AssumeRole() {
+  void AssumeRole(Ev) {
     // Services assume execution roles; people and pipelines assume roles too.
     const Principal* p = nullptr;
     const uint32_t who = rng_.Below(10);
@@ -1905,9 +1702,8 @@ class Generator {
     const std::string_view role = rng_.Pick(kRoles);
     const std::string_view target_account =
         rng_.Chance(150) ? kAccounts[rng_.Below(4)].id : std::string_view(p->account);
-    ChooseSourceIp(*p);
-    const std::string_view ua = ChooseUserAgent(*p, false);
-    MaybeDeny(*p, 20, "AccessDenied", "sts:AssumeRole");
+    Caller(*p);
+    MaybeDeny(*p, 20);
     const std::string_view region = Region();
     role_arn_ = "arn:aws:iam::";
     role_arn_ += target_account;
@@ -1922,40 +1718,24 @@ class Generator {
     } else {
       session_ = p->spec->session;
     }
-    WriteHead(*p, "sts.amazonaws.com", "AssumeRole", region, ua);
-    j_.Key("requestParameters");
-    j_.BeginObject();
+    WriteHead(*p, region);
+    j_.BeginObject("requestParameters");
     j_.KV("roleArn", role_arn_);
     j_.KV("roleSessionName", session_);
     j_.KUint("durationSeconds", rng_.Chance(700) ? 3600 : 43200);
     j_.EndObject();
-    if (Failed()) {
-      j_.KNull("responseElements");
-    } else {
-      j_.Key("responseElements");
-      j_.BeginObject();
-      j_.Key("credentials");
-      j_.BeginObject();
-      j_.Key("accessKeyId");
-      j_.BeginRawString();
-      line_ += "ASIA";
-      AppendRandomChars(line_, kIamIdChars, 32, 16);
-      j_.EndRawString();
-      j_.Key("expiration");
-      j_.BeginRawString();
-      AppendAwsDisplayTime(line_, now_ + 3600);
-      j_.EndRawString();
+    WriteResponse(Failed(), [&] {
+      j_.BeginObject("credentials");
+      KRandom("accessKeyId", "ASIA", kIamIdChars, 32, 16);
+      KDisplayTime("expiration", now_ + 3600);
       j_.EndObject();
-      j_.Key("assumedRoleUser");
-      j_.BeginObject();
-      j_.Key("assumedRoleId");
-      j_.BeginRawString();
+      j_.BeginObject("assumedRoleUser");
+      j_.BeginRawString("assumedRoleId");
       line_ += AwsId("AROA", std::string(target_account) + std::string(role));
       line_.push_back(':');
       line_ += session_;
       j_.EndRawString();
-      j_.Key("arn");
-      j_.BeginRawString();
+      j_.BeginRawString("arn");
       line_ += "arn:aws:sts::";
       line_ += target_account;
       line_ += ":assumed-role/";
@@ -1964,13 +1744,11 @@ class Generator {
       line_ += session_;
       j_.EndRawString();
       j_.EndObject();
-      j_.EndObject();
-    }
-    Tail t;
-    t.host = p->spec->kind == Kind::kAwsService ? std::string_view() : RegionalHost("sts", region);
-    t.recipient = p->account;
-    t.n_resources = 1;
-    t.resources[0] = {"AWS::IAM::Role", role_arn_, target_account};
+    });
+    Tail t{.host = CallerHost(*p, "sts", region),
+           .recipient = p->account,
+           .n_resources = 1,
+           .resources = {{"AWS::IAM::Role", role_arn_, target_account}}};
     scratch2_.clear();
     if (target_account != p->account) {
       AppendUuid(scratch2_);
@@ -1979,7 +1757,7 @@ class Generator {
     WriteTail(t);
   }
 
-  void AssumeRoleWithWebIdentity() {
+  void AssumeRoleWithWebIdentity(Ev) {
     // The caller is a web identity, not a principal of the cast.
     const std::string_view region = Region();
     ip_ = "198.51.100.";
@@ -1988,11 +1766,13 @@ class Generator {
         {"repo:acme/app:ref:refs/heads/main", "repo:acme/infra:environment:prod",
          "repo:acme/app:pull_request"}};
     const std::string_view subject = rng_.Pick(kSubjects);
-    const bool denied = subject.find("pull_request") != std::string_view::npos && rng_.Chance(500);
+    if (subject.find("pull_request") != std::string_view::npos && rng_.Chance(500)) {
+      error_code_ = "AccessDenied";
+      error_message_ = "Not authorized to perform sts:AssumeRoleWithWebIdentity";
+    }
     j_.BeginObject();
     j_.KV("eventVersion", "1.08");
-    j_.Key("userIdentity");
-    j_.BeginObject();
+    j_.BeginObject("userIdentity");
     j_.KV("type", "WebIdentityUser");
     scratch_ = "token.actions.githubusercontent.com:sts.amazonaws.com:";
     scratch_ += subject;
@@ -2000,50 +1780,30 @@ class Generator {
     j_.KV("userName", subject);
     j_.KV("identityProvider", "token.actions.githubusercontent.com");
     j_.EndObject();
-    j_.Key("eventTime");
-    j_.BeginRawString();
-    AppendIsoTime(line_, now_);
-    j_.EndRawString();
-    j_.KV("eventSource", "sts.amazonaws.com");
-    j_.KV("eventName", "AssumeRoleWithWebIdentity");
-    j_.KV("awsRegion", region);
-    j_.KV("sourceIPAddress", ip_);
-    j_.KV("userAgent", kGoAgents[1]);
-    if (denied) {
-      j_.KV("errorCode", "AccessDenied");
-      j_.KV("errorMessage", "Not authorized to perform sts:AssumeRoleWithWebIdentity");
-    }
-    j_.Key("requestParameters");
-    j_.BeginObject();
+    WriteEventBasics(region, kGoAgents[1]);
+    j_.BeginObject("requestParameters");
     j_.KV("roleArn", "arn:aws:iam::210987654321:role/GitHubActionsDeploy");
     j_.KV("roleSessionName", "GitHubActions");
     j_.KUint("durationSeconds", 3600);
     j_.EndObject();
-    if (denied) {
-      j_.KNull("responseElements");
-    } else {
-      j_.Key("responseElements");
-      j_.BeginObject();
+    WriteResponse(Failed(), [&] {
       j_.KV("subjectFromWebIdentityToken", subject);
       j_.KV("audience", "sts.amazonaws.com");
       j_.KV("provider", "arn:aws:iam::210987654321:oidc-provider/token.actions.githubusercontent.com");
-      j_.EndObject();
-    }
-    j_.Key("additionalEventData");
-    j_.BeginObject();
+    });
+    j_.BeginObject("additionalEventData");
     j_.KV("identityProviderConnectionVerificationMethod", "IAMTrustStore");
     j_.EndObject();
-    Tail t;
-    t.host = RegionalHost("sts", region);
-    t.recipient = "210987654321";
-    t.n_resources = 1;
-    t.resources[0] = {"AWS::IAM::Role", "arn:aws:iam::210987654321:role/GitHubActionsDeploy",
-                      "210987654321"};
-    WriteTail(t);
+    WriteTail({.host = RegionalHost("sts", region),
+               .recipient = "210987654321",
+               .n_resources = 1,
+               .resources = {{"AWS::IAM::Role",
+                              "arn:aws:iam::210987654321:role/GitHubActionsDeploy",
+                              "210987654321"}}});
   }
 
   // ----- Console sign-in
-  void ConsoleLogin() {
+  void ConsoleLogin(Ev) {
     const Principal& p = cast_[console_users_[rng_.Below(static_cast<uint32_t>(console_users_.size()))]];
     ChooseSourceIp(p);
     const bool failed = rng_.Chance(p.spec->suspicious ? 600 : 150);
@@ -2052,44 +1812,31 @@ class Generator {
     const std::string_view region = rng_.Chance(800) ? "us-east-1" : rng_.Pick(kRegions);
     j_.BeginObject();
     j_.KV("eventVersion", "1.09");
-    if (unknown_user) {
-      j_.Key("userIdentity");
-      j_.BeginObject();
-      j_.KV("type", "IAMUser");
-      j_.KV("accountId", p.account);
-      j_.KV("accessKeyId", "");
-      j_.KV("userName", "HIDDEN_DUE_TO_SECURITY_REASONS");
-      j_.EndObject();
-    } else if (p.spec->kind == Kind::kAssumedRole) {
+    if (!unknown_user && p.spec->kind == Kind::kAssumedRole) {
       WriteUserIdentity(p);
     } else {
-      j_.Key("userIdentity");
-      j_.BeginObject();
-      j_.KV("type", p.spec->kind == Kind::kRoot ? "Root" : "IAMUser");
-      j_.KV("principalId", p.principal_id);
-      j_.KV("arn", p.arn);
-      j_.KV("accountId", p.account);
+      j_.BeginObject("userIdentity");
+      if (unknown_user) {
+        j_.KV("type", "IAMUser");
+        j_.KV("accountId", p.account);
+      } else {
+        WriteIdentityHead(p);
+      }
       j_.KV("accessKeyId", "");
-      if (p.spec->kind == Kind::kIamUser) j_.KV("userName", p.user_name);
+      if (unknown_user) {
+        j_.KV("userName", "HIDDEN_DUE_TO_SECURITY_REASONS");
+      } else if (p.spec->kind == Kind::kIamUser) {
+        j_.KV("userName", p.user_name);
+      }
       j_.EndObject();
     }
-    j_.Key("eventTime");
-    j_.BeginRawString();
-    AppendIsoTime(line_, now_);
-    j_.EndRawString();
-    j_.KV("eventSource", "signin.amazonaws.com");
-    j_.KV("eventName", "ConsoleLogin");
-    j_.KV("awsRegion", region);
-    j_.KV("sourceIPAddress", ip_);
-    j_.KV("userAgent", rng_.Pick(kBrowserAgents));
+    WriteEventBasics(region, rng_.Pick(kBrowserAgents));
     if (failed) j_.KV("errorMessage", "Failed authentication");
     j_.KNull("requestParameters");
-    j_.Key("responseElements");
-    j_.BeginObject();
+    j_.BeginObject("responseElements");
     j_.KV("ConsoleLogin", failed ? "Failure" : "Success");
     j_.EndObject();
-    j_.Key("additionalEventData");
-    j_.BeginObject();
+    j_.BeginObject("additionalEventData");
     if (p.spec->kind == Kind::kAssumedRole) {
       scratch_ = "https://";
       scratch_ += region;
@@ -2113,32 +1860,24 @@ class Generator {
       j_.KV("MFAIdentifier", scratch_);
     }
     j_.EndObject();
-    Tail t;
-    t.read_only = false;
-    t.event_type = "AwsConsoleSignIn";
-    t.host = "signin.aws.amazon.com";
-    t.recipient = p.account;
-    WriteTail(t);
+    WriteTail({.read_only = false,
+               .event_type = "AwsConsoleSignIn",
+               .host = "signin.aws.amazon.com",
+               .recipient = p.account});
   }
 
   // ----- IAM
   void IamList(Ev ev) {
     const Principal& p = PickActor(false);
-    ChooseSourceIp(p);
-    const std::string_view ua = ChooseUserAgent(p, false);
-    std::string_view name = ev == Ev::kListRoles   ? "ListRoles"
-                            : ev == Ev::kListUsers ? "ListUsers"
-                                                   : "ListAccessKeys";
-    MaybeDeny(p, 10, "AccessDenied", ev == Ev::kListRoles ? "iam:ListRoles" : "iam:ListUsers");
-    WriteHead(p, "iam.amazonaws.com", name, "us-east-1", ua);
+    Caller(p);
+    MaybeDeny(p, 10, ev == Ev::kListRoles ? "iam:ListRoles" : "iam:ListUsers");
+    WriteHead(p, "us-east-1");
     if (ev == Ev::kListAccessKeys) {
-      j_.Key("requestParameters");
-      j_.BeginObject();
+      j_.BeginObject("requestParameters");
       j_.KV("userName", rng_.Pick(kUserNames));
       j_.EndObject();
     } else if (rng_.Chance(500)) {
-      j_.Key("requestParameters");
-      j_.BeginObject();
+      j_.BeginObject("requestParameters");
       j_.KUint("maxItems", rng_.Chance(500) ? 100 : 1000);
       if (rng_.Chance(300)) j_.KV("pathPrefix", "/");
       j_.EndObject();
@@ -2146,38 +1885,18 @@ class Generator {
       j_.KNull("requestParameters");
     }
     j_.KNull("responseElements");
-    Tail t;
-    t.host = "iam.amazonaws.com";
-    t.recipient = p.account;
-    t.from_console = p.spec->ua == kUaConsole && p.spec->kind == Kind::kAssumedRole;
-    WriteTail(t);
+    WriteTail(
+        {.host = "iam.amazonaws.com", .recipient = p.account, .from_console = FromConsole(p)});
   }
 
   void IamWrite(Ev ev) {
     const Principal& p = PickActor(true);
-    ChooseSourceIp(p);
-    const std::string_view ua = ChooseUserAgent(p, false);
-    std::string_view name;
-    switch (ev) {
-      case Ev::kPutRolePolicy: name = "PutRolePolicy"; break;
-      case Ev::kAttachGroupPolicy: name = "AttachGroupPolicy"; break;
-      case Ev::kAttachUserPolicy: name = "AttachUserPolicy"; break;
-      case Ev::kAttachRolePolicy: name = "AttachRolePolicy"; break;
-      case Ev::kCreatePolicyVersion: name = "CreatePolicyVersion"; break;
-      case Ev::kCreateAccessKey: name = "CreateAccessKey"; break;
-      case Ev::kCreateUser: name = "CreateUser"; break;
-      case Ev::kCreateLoginProfile: name = "CreateLoginProfile"; break;
-      case Ev::kUpdateAssumeRolePolicy: name = "UpdateAssumeRolePolicy"; break;
-      default: name = "DeleteRolePolicy"; break;
-    }
-    action_ = "iam:";
-    action_ += name;
-    MaybeDeny(p, 50, "AccessDenied", action_);
+    Caller(p);
+    MaybeDeny(p, 50);
     const std::string_view role = rng_.Pick(kRoles);
     const std::string_view user = rng_.Pick(kUserNames);
-    WriteHead(p, "iam.amazonaws.com", name, "us-east-1", ua);
-    j_.Key("requestParameters");
-    j_.BeginObject();
+    WriteHead(p, "us-east-1");
+    j_.BeginObject("requestParameters");
     switch (ev) {
       case Ev::kPutRolePolicy:
         j_.KV("roleName", role);
@@ -2212,11 +1931,7 @@ class Generator {
         break;
       case Ev::kCreateUser:
         j_.KV("userName", user);
-        if (rng_.Chance(500)) {
-          j_.KRaw("tags", "[]");
-        } else {
-          j_.KRaw("tags", "[{\"key\":\"team\",\"value\":\"platform\"}]");
-        }
+        j_.KRaw("tags", rng_.Chance(500) ? "[]" : "[{\"key\":\"team\",\"value\":\"platform\"}]");
         break;
       case Ev::kUpdateAssumeRolePolicy:
         j_.KV("roleName", role);
@@ -2228,50 +1943,27 @@ class Generator {
         break;
     }
     j_.EndObject();
-    if (Failed()) {
-      j_.KNull("responseElements");
-    } else {
+    // The calls that create something describe it in one object.
+    const char* created = ev == Ev::kCreatePolicyVersion  ? "policyVersion"
+                          : ev == Ev::kCreateAccessKey    ? "accessKey"
+                          : ev == Ev::kCreateUser         ? "user"
+                          : ev == Ev::kCreateLoginProfile ? "loginProfile"
+                                                          : nullptr;
+    WriteResponse(Failed() || created == nullptr, [&] {
+      j_.BeginObject(created);
       switch (ev) {
         case Ev::kCreatePolicyVersion:
-          j_.Key("responseElements");
-          j_.BeginObject();
-          j_.Key("policyVersion");
-          j_.BeginObject();
           scratch_ = "v";
           AppendUint(scratch_, rng_.Range(2, 5));
           j_.KV("versionId", scratch_);
           j_.KBool("isDefaultVersion", true);
-          j_.Key("createDate");
-          j_.BeginRawString();
-          AppendAwsDisplayTime(line_, now_);
-          j_.EndRawString();
-          j_.EndObject();
-          j_.EndObject();
           break;
         case Ev::kCreateAccessKey:
-          j_.Key("responseElements");
-          j_.BeginObject();
-          j_.Key("accessKey");
-          j_.BeginObject();
-          j_.Key("accessKeyId");
-          j_.BeginRawString();
-          line_ += "AKIA";
-          AppendRandomChars(line_, kIamIdChars, 32, 16);
-          j_.EndRawString();
+          KRandom("accessKeyId", "AKIA", kIamIdChars, 32, 16);
           j_.KV("status", "Active");
           j_.KV("userName", user);
-          j_.Key("createDate");
-          j_.BeginRawString();
-          AppendAwsDisplayTime(line_, now_);
-          j_.EndRawString();
-          j_.EndObject();
-          j_.EndObject();
           break;
         case Ev::kCreateUser:
-          j_.Key("responseElements");
-          j_.BeginObject();
-          j_.Key("user");
-          j_.BeginObject();
           j_.KV("path", "/");
           j_.KV("userName", user);
           j_.KV("userId", AwsId("AIDA", p.account + std::string(user)));
@@ -2280,52 +1972,29 @@ class Generator {
           scratch_ += ":user/";
           scratch_ += user;
           j_.KV("arn", scratch_);
-          j_.Key("createDate");
-          j_.BeginRawString();
-          AppendAwsDisplayTime(line_, now_);
-          j_.EndRawString();
-          j_.EndObject();
-          j_.EndObject();
           break;
-        case Ev::kCreateLoginProfile:
-          j_.Key("responseElements");
-          j_.BeginObject();
-          j_.Key("loginProfile");
-          j_.BeginObject();
+        default:  // CreateLoginProfile
           j_.KV("userName", user);
-          j_.Key("createDate");
-          j_.BeginRawString();
-          AppendAwsDisplayTime(line_, now_);
-          j_.EndRawString();
-          j_.KBool("passwordResetRequired", true);
-          j_.EndObject();
-          j_.EndObject();
-          break;
-        default:
-          j_.KNull("responseElements");
           break;
       }
-    }
-    Tail t;
-    t.read_only = false;
-    t.host = "iam.amazonaws.com";
-    t.recipient = p.account;
-    t.from_console = p.spec->ua == kUaConsole && p.spec->kind == Kind::kAssumedRole;
-    WriteTail(t);
+      KDisplayTime("createDate", now_);
+      if (ev == Ev::kCreateLoginProfile) j_.KBool("passwordResetRequired", true);
+      j_.EndObject();
+    });
+    WriteTail({.read_only = false,
+               .host = "iam.amazonaws.com",
+               .recipient = p.account,
+               .from_console = FromConsole(p)});
   }
 
   // ----- CloudTrail / GuardDuty
   void CloudTrailRead(Ev ev) {
     const Principal& p = PickReader();
     const std::string_view region = Region();
-    ChooseSourceIp(p);
-    const std::string_view ua = ChooseUserAgent(p, false);
-    const bool describe = ev == Ev::kDescribeTrails;
-    WriteHead(p, "cloudtrail.amazonaws.com", describe ? "DescribeTrails" : "GetTrailStatus",
-              region, ua);
-    j_.Key("requestParameters");
-    j_.BeginObject();
-    if (describe) {
+    Caller(p);
+    WriteHead(p, region);
+    j_.BeginObject("requestParameters");
+    if (ev == Ev::kDescribeTrails) {
       j_.KBool("includeShadowTrails", rng_.Chance(500));
     } else {
       scratch_ = "arn:aws:cloudtrail:us-east-1:";
@@ -2335,30 +2004,19 @@ class Generator {
     }
     j_.EndObject();
     j_.KNull("responseElements");
-    Tail t;
-    t.host = p.spec->kind == Kind::kAwsService ? std::string_view()
-                                               : RegionalHost("cloudtrail", region);
-    t.recipient = p.account.empty() ? kAccounts[0].id : p.account;
-    WriteTail(t);
+    WriteTail({.host = CallerHost(p, "cloudtrail", region),
+               .recipient = p.account.empty() ? kAccounts[0].id : p.account});
   }
 
   void CloudTrailWrite(Ev ev) {
     const Principal& p = PickActor(true);
-    ChooseSourceIp(p);
-    const std::string_view ua = ChooseUserAgent(p, false);
-    std::string_view name = ev == Ev::kStopLogging   ? "StopLogging"
-                            : ev == Ev::kDeleteTrail ? "DeleteTrail"
-                            : ev == Ev::kUpdateTrail ? "UpdateTrail"
-                                                     : "PutEventSelectors";
-    action_ = "cloudtrail:";
-    action_ += name;
-    MaybeDeny(p, 80, "AccessDenied", action_);
+    Caller(p);
+    MaybeDeny(p, 80);
     trail_arn_ = "arn:aws:cloudtrail:us-east-1:";
     trail_arn_ += p.account;
     trail_arn_ += rng_.Chance(700) ? ":trail/management-events" : ":trail/org-trail";
-    WriteHead(p, "cloudtrail.amazonaws.com", name, "us-east-1", ua);
-    j_.Key("requestParameters");
-    j_.BeginObject();
+    WriteHead(p, "us-east-1");
+    j_.BeginObject("requestParameters");
     switch (ev) {
       case Ev::kStopLogging:
       case Ev::kDeleteTrail:
@@ -2372,81 +2030,54 @@ class Generator {
         break;
       default:
         j_.KV("trailName", trail_arn_);
-        j_.Key("eventSelectors");
-        j_.BeginArray();
-        j_.BeginObject();
+        j_.BeginItem("eventSelectors");
         j_.KV("readWriteType", rng_.Chance(500) ? "All" : "WriteOnly");
         j_.KBool("includeManagementEvents", rng_.Chance(700));
         j_.KRaw("dataResources", "[]");
         j_.KRaw("excludeManagementEventSources", rng_.Chance(500) ? "[]" : "[\"kms.amazonaws.com\"]");
-        j_.EndObject();
-        j_.EndArray();
+        j_.EndItem();
         break;
     }
     j_.EndObject();
-    if (Failed() || ev == Ev::kStopLogging || ev == Ev::kDeleteTrail) {
-      j_.KNull("responseElements");
-    } else {
-      j_.Key("responseElements");
-      j_.BeginObject();
-      j_.KV("trailARN", trail_arn_);
-      j_.EndObject();
-    }
-    Tail t;
-    t.read_only = false;
-    t.host = "cloudtrail.us-east-1.amazonaws.com";
-    t.recipient = p.account;
-    t.n_resources = 1;
-    t.resources[0] = {"AWS::CloudTrail::Trail", trail_arn_, p.account};
-    WriteTail(t);
+    WriteResponse(Failed() || ev == Ev::kStopLogging || ev == Ev::kDeleteTrail,
+                  [&] { j_.KV("trailARN", trail_arn_); });
+    WriteTail({.read_only = false,
+               .host = "cloudtrail.us-east-1.amazonaws.com",
+               .recipient = p.account,
+               .n_resources = 1,
+               .resources = {{"AWS::CloudTrail::Trail", trail_arn_, p.account}}});
   }
 
-  void DeleteDetector() {
+  void DeleteDetector(Ev) {
     const Principal& p = PickActor(true);
-    const std::string_view region = Region(false);
-    ChooseSourceIp(p);
-    const std::string_view ua = ChooseUserAgent(p, false);
-    MaybeDeny(p, 80, "AccessDeniedException", "guardduty:DeleteDetector");
-    WriteHead(p, "guardduty.amazonaws.com", "DeleteDetector", region, ua);
-    j_.Key("requestParameters");
-    j_.BeginObject();
+    const std::string_view region = RegionalCall(p, false, 80);
+    WriteHead(p, region);
+    j_.BeginObject("requestParameters");
     scratch_.clear();
     AppendHex(scratch_, HashString(p.account) ^ HashString(region), 16);
     AppendHex(scratch_, HashString(region), 16);
     j_.KV("detectorId", scratch_);
     j_.EndObject();
     j_.KNull("responseElements");
-    Tail t;
-    t.read_only = false;
-    t.host = RegionalHost("guardduty", region);
-    t.recipient = p.account;
-    WriteTail(t);
+    WriteTail(
+        {.read_only = false, .host = RegionalHost("guardduty", region), .recipient = p.account});
   }
 
   // ----- Lambda
-  void ListFunctions() {
+  void ListFunctions(Ev) {
     const Principal& p = PickActor(false);
-    const std::string_view region = Region();
-    ChooseSourceIp(p);
-    const std::string_view ua = ChooseUserAgent(p, false);
-    MaybeDeny(p, 10, "AccessDeniedException", "lambda:ListFunctions");
-    WriteHead(p, "lambda.amazonaws.com", "ListFunctions20150331", region, ua);
+    const std::string_view region = RegionalCall(p, true, 10, "lambda:ListFunctions");
+    WriteHead(p, region);
     j_.KNull("requestParameters");
     j_.KNull("responseElements");
-    Tail t;
-    t.host = RegionalHost("lambda", region);
-    t.recipient = p.account;
-    WriteTail(t);
+    WriteTail({.host = RegionalHost("lambda", region), .recipient = p.account});
   }
 
   void LambdaWrite(Ev ev) {
-    const Principal& p = PickActor(true);
-    const std::string_view region = Region();
-    ChooseSourceIp(p);
-    const std::string_view ua = ChooseUserAgent(p, false);
     const bool create = ev == Ev::kCreateFunction;
-    MaybeDeny(p, 30, "AccessDeniedException",
-              create ? "lambda:CreateFunction" : "lambda:UpdateFunctionCode");
+    const Principal& p = PickActor(true);
+    const std::string_view region =
+        RegionalCall(p, true, 30, create ? "lambda:CreateFunction" : "lambda:UpdateFunctionCode");
     static constexpr std::array<const char*, 4> kFunctions = {
         {"payroll-export", "thumbnailer", "slack-notifier", "cost-report"}};
     const std::string_view fn = rng_.Pick(kFunctions);
@@ -2456,10 +2087,8 @@ class Generator {
     scratch_ += p.account;
     scratch_ += ":function:";
     scratch_ += fn;
-    WriteHead(p, "lambda.amazonaws.com",
-              create ? "CreateFunction20150331" : "UpdateFunctionCode20150331v2", region, ua);
-    j_.Key("requestParameters");
-    j_.BeginObject();
+    WriteHead(p, region);
+    j_.BeginObject("requestParameters");
     j_.KV("functionName", fn);
     if (create) {
       j_.KV("runtime", rng_.Chance(600) ? "python3.11" : "nodejs18.x");
@@ -2478,29 +2107,19 @@ class Generator {
       j_.KBool("dryRun", false);
     }
     j_.EndObject();
-    if (Failed()) {
-      j_.KNull("responseElements");
-    } else {
-      j_.Key("responseElements");
-      j_.BeginObject();
+    WriteResponse(Failed(), [&] {
       j_.KV("functionName", fn);
       j_.KV("functionArn", scratch_);
       j_.KUint("codeSize", rng_.Range(500, 5000000));
-      j_.Key("codeSha256");
-      j_.BeginRawString();
+      j_.BeginRawString("codeSha256");
       AppendRandomChars(line_, kBase64, 64, 43);
       line_.push_back('=');
       j_.EndRawString();
       j_.KV("version", "$LATEST");
       j_.KV("state", create ? "Pending" : "Active");
       j_.KV("lastUpdateStatus", create ? "Successful" : "InProgress");
-      j_.EndObject();
-    }
-    Tail t;
-    t.read_only = false;
-    t.host = RegionalHost("lambda", region);
-    t.recipient = p.account;
-    WriteTail(t);
+    });
+    WriteTail({.read_only = false, .host = RegionalHost("lambda", region), .recipient = p.account});
   }
 
   // ----- KMS
@@ -2512,33 +2131,18 @@ class Generator {
     s += account;
     s += ":key/";
     const uint64_t h = Mix64(HashString(account) + key);
-    AppendHex(s, h >> 32, 8);
-    s += '-';
-    AppendHex(s, (h >> 16) & 0xffff, 4);
-    s += "-4";
-    AppendHex(s, h & 0xfff, 3);
-    s += "-a";
-    AppendHex(s, (h >> 52) & 0xfff, 3);
-    s += '-';
-    AppendHex(s, Mix64(h) & 0xffffffffffffULL, 12);
+    AppendGuid(s, h >> 32, h >> 16, 0x4000 | (h & 0xfff), 0xa000 | ((h >> 52) & 0xfff), Mix64(h));
   }
 
   void KmsRead(Ev ev) {
     const Principal* p = nullptr;
     if (ev != Ev::kDescribeKey && rng_.Chance(500)) p = FindService("s3.amazonaws.com");
     if (p == nullptr) p = &PickActor(false);
-    const std::string_view region = Region();
-    ChooseSourceIp(*p);
-    const std::string_view ua = ChooseUserAgent(*p, false);
-    std::string_view name = ev == Ev::kDescribeKey ? "DescribeKey"
-                            : ev == Ev::kDecrypt   ? "Decrypt"
-                                                   : "GenerateDataKey";
-    MaybeDeny(*p, 10, "AccessDeniedException", "kms:Decrypt");
+    const std::string_view region = RegionalCall(*p, true, 10, "kms:Decrypt");
     const std::string_view account = p->account;
     AppendKeyArn(key_arn_, region, account, rng_.Below(3));
-    WriteHead(*p, "kms.amazonaws.com", name, region, ua);
-    j_.Key("requestParameters");
-    j_.BeginObject();
+    WriteHead(*p, region);
+    j_.BeginObject("requestParameters");
     if (ev == Ev::kDescribeKey) {
       j_.KV("keyId", rng_.Chance(500) ? std::string_view("alias/aws/s3") : key_arn_);
     } else {
@@ -2547,8 +2151,7 @@ class Generator {
         j_.KV("keySpec", "AES_256");
       }
       j_.KV("encryptionAlgorithm", "SYMMETRIC_DEFAULT");
-      j_.Key("encryptionContext");
-      j_.BeginObject();
+      j_.BeginObject("encryptionContext");
       const Bucket& b = PickBucket();
       scratch_ = "arn:aws:s3:::";
       scratch_ += b.name;
@@ -2557,88 +2160,59 @@ class Generator {
     }
     j_.EndObject();
     j_.KNull("responseElements");
-    Tail t;
-    t.host = p->spec->kind == Kind::kAwsService ? std::string_view() : RegionalHost("kms", region);
-    t.recipient = account;
-    t.n_resources = 1;
-    t.resources[0] = {"AWS::KMS::Key", key_arn_, account};
-    WriteTail(t);
+    WriteTail({.host = CallerHost(*p, "kms", region),
+               .recipient = account,
+               .n_resources = 1,
+               .resources = {{"AWS::KMS::Key", key_arn_, account}}});
   }
 
   void KmsWrite(Ev ev) {
     const Principal& p = PickActor(true);
-    const std::string_view region = Region();
-    ChooseSourceIp(p);
-    const std::string_view ua = ChooseUserAgent(p, false);
+    const std::string_view region = RegionalCall(p, true, 60);
     const bool disable = ev == Ev::kDisableKey;
-    MaybeDeny(p, 60, "AccessDeniedException",
-              disable ? "kms:DisableKey" : "kms:ScheduleKeyDeletion");
     AppendKeyArn(key_arn_, region, p.account, rng_.Below(3));
-    WriteHead(p, "kms.amazonaws.com", disable ? "DisableKey" : "ScheduleKeyDeletion", region,
-              ua);
+    WriteHead(p, region);
     const uint32_t days = rng_.Chance(500) ? 7 : 30;
-    j_.Key("requestParameters");
-    j_.BeginObject();
+    j_.BeginObject("requestParameters");
     j_.KV("keyId", key_arn_);
     if (!disable) j_.KUint("pendingWindowInDays", days);
     j_.EndObject();
-    if (disable || Failed()) {
-      j_.KNull("responseElements");
-    } else {
-      j_.Key("responseElements");
-      j_.BeginObject();
+    WriteResponse(disable || Failed(), [&] {
       j_.KV("keyId", key_arn_);
-      j_.Key("deletionDate");
-      j_.BeginRawString();
-      AppendAwsDisplayTime(line_, now_ + static_cast<int64_t>(days) * 86400);
-      j_.EndRawString();
+      KDisplayTime("deletionDate", now_ + static_cast<int64_t>(days) * 86400);
       j_.KV("keyState", "PendingDeletion");
       j_.KUint("pendingWindowInDays", days);
-      j_.EndObject();
-    }
-    Tail t;
-    t.read_only = false;
-    t.host = RegionalHost("kms", region);
-    t.recipient = p.account;
-    t.n_resources = 1;
-    t.resources[0] = {"AWS::KMS::Key", key_arn_, p.account};
-    WriteTail(t);
+    });
+    WriteTail({.read_only = false,
+               .host = RegionalHost("kms", region),
+               .recipient = p.account,
+               .n_resources = 1,
+               .resources = {{"AWS::KMS::Key", key_arn_, p.account}}});
   }
 
   // An AwsServiceEvent: KMS rotating a key on its own. Such records carry a
   // userIdentity without a type.
-  void RotateKey() {
+  void RotateKey(Ev) {
     const Account& acct = kAccounts[rng_.Below(4)];
     const std::string_view region = Region();
     AppendKeyArn(key_arn_, region, acct.id, rng_.Below(3));
     j_.BeginObject();
     j_.KV("eventVersion", "1.08");
-    j_.Key("userIdentity");
-    j_.BeginObject();
+    j_.BeginObject("userIdentity");
     j_.KV("accountId", acct.id);
     j_.KV("invokedBy", "kms.amazonaws.com");
     j_.EndObject();
-    j_.Key("eventTime");
-    j_.BeginRawString();
-    AppendIsoTime(line_, now_);
-    j_.EndRawString();
-    j_.KV("eventSource", "kms.amazonaws.com");
-    j_.KV("eventName", "RotateKey");
-    j_.KV("awsRegion", region);
-    j_.KV("sourceIPAddress", "kms.amazonaws.com");
-    j_.KV("userAgent", "kms.amazonaws.com");
+    ip_ = "kms.amazonaws.com";
+    WriteEventBasics(region, "kms.amazonaws.com");
     j_.KNull("requestParameters");
     j_.KNull("responseElements");
-    j_.Key("additionalEventData");
-    j_.BeginObject();
+    j_.BeginObject("additionalEventData");
     j_.KV("keyId", key_arn_);
     j_.EndObject();
-    Tail t;
-    t.event_type = "AwsServiceEvent";
-    t.recipient = acct.id;
-    t.n_resources = 1;
-    t.resources[0] = {"AWS::KMS::Key", key_arn_, acct.id};
-    WriteTail(t);
+    WriteTail({.event_type = "AwsServiceEvent",
+               .recipient = acct.id,
+               .n_resources = 1,
+               .resources = {{"AWS::KMS::Key", key_arn_, acct.id}}});
   }
 
   // ----- state
@@ -2655,6 +2229,8 @@ class Generator {
   int64_t now_ms_ = 0;
   int64_t now_ = 0;
   uint64_t index_ = 0;
+  Ev ev_ = Ev::kGetObject;  // the event being written
+  std::string_view ua_;     // its caller's user agent
 
   // Per-record scratch (reused; no allocation once warm).
   std::string ip_;
@@ -2672,6 +2248,23 @@ class Generator {
   std::string scratch_;
   std::string scratch2_;
 };
+
+using G = Generator;
+// The writer of each event, in the order of Ev.
+constexpr std::array<G::Writer, 49> G::kWriters = {{
+    &G::S3Data, &G::S3Data, &G::S3Data, &G::S3Data, &G::S3Data,  // GetObject … DeleteObject
+    &G::ListBuckets, &G::S3BucketManagement, &G::Ec2Describe, &G::Ec2Describe,
+    &G::GetCallerIdentity, &G::IamList, &G::IamList, &G::IamList, &G::CloudTrailRead,
+    &G::CloudTrailRead, &G::ListFunctions, &G::KmsRead, &G::KmsRead, &G::KmsRead,
+    &G::AssumeRole, &G::AssumeRoleWithWebIdentity, &G::ConsoleLogin, &G::RotateKey,
+    &G::IamWrite, &G::IamWrite, &G::IamWrite, &G::IamWrite, &G::IamWrite,  // PutRolePolicy …
+    &G::IamWrite, &G::IamWrite, &G::IamWrite, &G::IamWrite, &G::IamWrite,  // … DeleteRolePolicy
+    &G::AuthorizeIngress, &G::RunInstances, &G::TerminateInstances, &G::CreateKeyPair,
+    &G::CloudTrailWrite, &G::CloudTrailWrite, &G::CloudTrailWrite, &G::CloudTrailWrite,
+    &G::DeleteDetector, &G::S3BucketManagement, &G::S3BucketManagement,
+    &G::S3BucketManagement, &G::KmsWrite, &G::KmsWrite, &G::LambdaWrite, &G::LambdaWrite,
+}};
+static_assert(G::kWriters.back() != nullptr, "a writer for every Ev");
 
 }  // namespace
 
