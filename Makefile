@@ -4,7 +4,7 @@
 BUILD_DIR ?= build
 JOBS ?= 2
 
-.PHONY: all deps build demo test kafka-smoke clean
+.PHONY: all deps build demo test bench kafka-smoke clean
 
 all: build
 
@@ -22,6 +22,11 @@ demo: build
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS) -LE kafka
+
+# trailhound beside a bare simdjson pass and DuckDB on 1,000,000 generated
+# records; e.g. make bench BENCH_ARGS="--records 200000" for a quick run.
+bench: build
+	python3 bench/run_bench.py --build-dir $(BUILD_DIR) $(BENCH_ARGS)
 
 # A real KRaft broker (Apache Kafka from Maven Central), started and stopped
 # around a round-trip through librdkafka. Not yet part of `make test`: no

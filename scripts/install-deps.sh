@@ -3,7 +3,7 @@
 set -euo pipefail
 
 debian_packages=(
-  build-essential cmake ninja-build pkg-config python3 python3-pip tzdata
+  build-essential cmake ninja-build pkg-config python3 python3-pip tzdata time
   libsimdjson-dev libre2-dev libabsl-dev libhyperscan-dev librdkafka-dev
   zlib1g-dev libgtest-dev libbenchmark-dev
 )
