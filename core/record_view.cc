@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -97,7 +99,13 @@ simdjson::error_code ReadValue(ondemand::value& value, ondemand::json_type type,
                                   token.back() == '\t')) {
           token.remove_suffix(1);
         }
-        if (std::from_chars(token.data(), token.data() + token.size(), scalar.number).ec != std::errc()) {
+        std::errc parsed = std::from_chars(token.data(), token.data() + token.size(), scalar.number).ec;
+        if (parsed == std::errc::result_out_of_range) {
+          // Underflow reads as (signed) zero, as the DOM parser has it;
+          // overflow (1e400) is not a number simdjson accepts.
+          scalar.number = std::strtod(std::string(token).c_str(), nullptr);
+          if (std::isinf(scalar.number)) return simdjson::NUMBER_ERROR;
+        } else if (parsed != std::errc()) {
           return simdjson::NUMBER_ERROR;
         }
       }

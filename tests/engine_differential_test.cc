@@ -262,6 +262,7 @@ const std::vector<std::string> kHandRecords = {
     // Decimals with more than 19 significant digits (simdjson 3.0.1's On-Demand
     // get_number() reads them as 0; found by the record fuzzer).
     R"({"eventID":"h10","eventName":"GetObject","requestParameters":{"count":42.00000000000000000000,"tags":[7.000000000000000000001e0,"x"],"nested":{"a":1.5000000000000000000000}}})",
+    R"({"eventID":"h11","eventName":"GetObject","requestParameters":{"count":1e-400,"tags":[-2.5e-330,"x"],"nested":{"a":0.00000000000000000000000000000000000001e-300}}})",
 };
 
 TEST(EngineDifferential, CompiledMatchesReference) {
