@@ -91,6 +91,14 @@ absl::Status PatternSet::Build(size_t max_bytes) {
       fallback_ids_.push_back(id);
       continue;
     }
+    if (entry.spec.kind == PatternSpec::Kind::kRegex &&
+        (entry.hyperscan.find("\\p") != std::string::npos || entry.hyperscan.find("\\P") != std::string::npos)) {
+      // Unicode classes expand to large automata: '\pL{20}' takes Hyperscan
+      // seconds to compile (found by the rule fuzzer). RE2 handles them lazily.
+      entry.rejected_because = "Unicode class, left to RE2 to keep start-up fast";
+      fallback_ids_.push_back(id);
+      continue;
+    }
     if (!CompilesAlone(entry.hyperscan, entry_flags, entry.rejected_because)) {
       fallback_ids_.push_back(id);
       continue;
