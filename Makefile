@@ -4,7 +4,7 @@
 BUILD_DIR ?= build
 JOBS ?= 2
 
-.PHONY: all deps build demo test bench kafka-smoke clean
+.PHONY: all deps build demo test bench fuzz kafka-smoke clean
 
 all: build
 
@@ -28,6 +28,12 @@ test: build
 bench: build
 	python3 bench/run_bench.py --build-dir $(BUILD_DIR) $(BENCH_ARGS)
 
+# libFuzzer targets (rule parser; record extraction + matching vs the
+# reference interpreter), FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
+
 # A real KRaft broker (Apache Kafka from Maven Central), started and stopped
 # around a round-trip through librdkafka. Not yet part of `make test`: no
 # Kafka feature uses it yet (issue 5).
@@ -36,4 +42,4 @@ kafka-smoke: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -L kafka
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) build-fuzz

@@ -451,6 +451,9 @@ class Compiler {
 
   void IndexPredicate(uint32_t id) {
     Predicate& p = impl_.predicates[id];
+    bool indexed = ((p.kind == Predicate::Kind::kCompare || p.kind == Predicate::Kind::kIn) && p.indexed) ||
+                   p.kind == Predicate::Kind::kPattern;
+    if (!indexed) return;  // generic predicates have no source at all
     Source& source = impl_.sources[p.source];
     if (p.kind == Predicate::Kind::kCompare && p.indexed) {
       source.equality_index[p.literal.text].push_back(id);

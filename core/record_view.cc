@@ -411,7 +411,8 @@ void RecordView::EmitDom(simdjson::dom::element element, SlotId slot, bool from_
 
 // The same walk as the On-Demand one, over a DOM subtree, where an element
 // may be read more than once.
-void RecordView::VisitDom(simdjson::dom::element element, int32_t node_index, bool emit, size_t depth) {
+void RecordView::VisitDom(simdjson::dom::element element, int32_t node_index, bool emit, size_t depth,
+                          bool keys_only) {
   const PathTrie::Node& node = trie_.node(node_index);
   if (depth > limits_.max_depth) {
     too_deep_ = true;
@@ -427,7 +428,10 @@ void RecordView::VisitDom(simdjson::dom::element element, int32_t node_index, bo
     }
     int64_t index = 0;
     for (simdjson::dom::element item : array) {
-      if (!node.keys.empty()) VisitDom(item, node_index, false, depth + 1);
+      // A key applies to each element (and to elements of nested arrays);
+      // [n] and [*] apply to this array only.
+      if (!node.keys.empty()) VisitDom(item, node_index, false, depth + 1, /*keys_only=*/true);
+      if (keys_only) continue;
       if (node.any_element >= 0) VisitDom(item, node.any_element, true, depth + 1);
       auto child = node.indexes.find(index++);
       if (child != node.indexes.end()) VisitDom(item, child->second, true, depth + 1);

@@ -111,7 +111,7 @@ class RecordView {
   simdjson::error_code VisitObject(simdjson::ondemand::object object, int32_t node, size_t depth);
   simdjson::error_code VisitArrayOnDemand(simdjson::ondemand::array array, int32_t node, size_t depth);
   simdjson::error_code VisitSubtree(std::string_view raw_json, int32_t node, size_t depth);
-  void VisitDom(simdjson::dom::element element, int32_t node, bool emit, size_t depth);
+  void VisitDom(simdjson::dom::element element, int32_t node, bool emit, size_t depth, bool keys_only = false);
   void EmitDom(simdjson::dom::element element, SlotId slot, bool from_array);
   void Emit(SlotId slot, ScalarRef value);
 

@@ -60,6 +60,7 @@ class Parser {
         continue;
       }
       failed_ = false;
+      nesting_ = 0;
       size_t start_offset = Peek().offset;
       Statement statement;
       ParseStatement(statement);
@@ -281,7 +282,25 @@ class Parser {
     }
   }
 
-  bool ParseExpr(Expr& out) { return ParseOr(out); }
+  // Nesting (parentheses, NOT, function calls) is bounded so that a hostile
+  // rule file cannot overflow the stack here or in the stages after.
+  static constexpr int kMaxNesting = 200;
+  bool Nest() {
+    if (++nesting_ <= kMaxNesting) return true;
+    if (!failed_) {
+      failed_ = true;
+      diagnostics_.Error("TH1002", Peek().location,
+                         "expression nests deeper than " + std::to_string(kMaxNesting) + " levels",
+                         "split the condition into views");
+    }
+    return false;
+  }
+
+  bool ParseExpr(Expr& out) {
+    bool ok = Nest() && ParseOr(out);
+    --nesting_;
+    return ok;
+  }
 
   bool ParseBinaryChain(Expr& out, const char* keyword, Expr::Kind kind,
                         bool (Parser::*operand)(Expr&)) {
@@ -311,7 +330,9 @@ class Parser {
       out.kind = Expr::Kind::kNot;
       out.location = Next().location;
       Expr operand;
-      if (!ParseNot(operand)) return false;
+      bool ok = Nest() && ParseNot(operand);
+      --nesting_;
+      if (!ok) return false;
       out.children.push_back(std::move(operand));
       return true;
     }
@@ -524,6 +545,7 @@ class Parser {
   LexedFile lexed_;
   bool lexer_failed_;
   size_t pos_ = 0;
+  int nesting_ = 0;
   bool failed_ = false;
 };
 
