@@ -43,9 +43,25 @@ const char* TriName(TriBool value) {
   return "?";
 }
 
+// Text with bytes outside printable ASCII (but newline and tab) as \xNN, so
+// that a report shows NUL bytes and invalid UTF-8.
+std::string Printable(std::string_view bytes) {
+  std::string out;
+  for (unsigned char c : bytes) {
+    if ((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      char hex[8];
+      std::snprintf(hex, sizeof(hex), "\\x%02x", c);
+      out += hex;
+    }
+  }
+  return out;
+}
+
 [[noreturn]] void Fail(const std::string& what, const std::string& text) {
-  std::fprintf(stderr, "\n=== rule_parser_fuzzer: %s\n--- rule text (%zu bytes) ---\n%s\n--- end ---\n", what.c_str(),
-               text.size(), text.c_str());
+  std::fprintf(stderr, "\n=== rule_parser_fuzzer: %s\n--- rule text (%zu bytes, escaped) ---\n%s\n--- end ---\n",
+               Printable(what).c_str(), text.size(), Printable(text).c_str());
   std::fflush(stderr);
   __builtin_trap();
 }
