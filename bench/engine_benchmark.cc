@@ -376,7 +376,7 @@ class DropAlerts : public AlertSink {
     benchmark::DoNotOptimize(alert.fields_json.data());
     ++count;
   }
-  void Flush() override {}
+  absl::Status Flush() override { return absl::OkStatus(); }
   uint64_t count = 0;
 };
 class DropLetters : public DeadLetterSink {

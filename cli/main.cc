@@ -189,17 +189,15 @@ int RunCommand(int argc, char** argv) {
       uint64_t output_before = pipeline.stats().alerts + dead_letters.count();
       pipeline.Process(record.bytes, record.position);
       if (streaming && pipeline.stats().alerts + dead_letters.count() != output_before) {
-        alerts.Flush();
-        dead_letters.Flush();
+        (void)alerts.Flush();  // errors stay: reported once, below
+        (void)dead_letters.Flush();
       }
     }
     stats = pipeline.stats();
   }
-  alerts.Flush();
-  dead_letters.Flush();
-  if (alerts.failed() || dead_letters.failed()) {
-    std::fprintf(stderr, "trailhound: writing %s failed: %s\n", alerts.failed() ? "alerts" : "dead letters",
-                 std::strerror(errno));
+  for (const absl::Status& flushed : {alerts.Flush(), dead_letters.Flush()}) {
+    if (flushed.ok()) continue;
+    std::fprintf(stderr, "trailhound: %s\n", std::string(flushed.message()).c_str());
     io_errors++;
   }
 

@@ -16,7 +16,7 @@ constexpr uint64_t kDescribedLetters = 10;
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<NdjsonWriter>> NdjsonWriter::Open(const std::string& path) {
+absl::StatusOr<std::unique_ptr<NdjsonWriter>> NdjsonWriter::Open(const std::string& path, bool append) {
   if (path == "-") {
     // stdout outlives every writer, so its buffer must too; set it only once,
     // before anything is written.
@@ -26,13 +26,13 @@ absl::StatusOr<std::unique_ptr<NdjsonWriter>> NdjsonWriter::Open(const std::stri
       setvbuf(stdout, stdout_buffer, _IOFBF, kBufferBytes);
       stdout_buffered = true;
     }
-    return std::unique_ptr<NdjsonWriter>(new NdjsonWriter(stdout, false));
+    return std::unique_ptr<NdjsonWriter>(new NdjsonWriter(stdout, false, "stdout"));
   }
-  FILE* file = std::fopen(path.c_str(), "w");
+  FILE* file = std::fopen(path.c_str(), append ? "a" : "w");
   if (file == nullptr) {
     return absl::ErrnoToStatus(errno, absl::StrCat("cannot open ", path, " for writing"));
   }
-  std::unique_ptr<NdjsonWriter> writer(new NdjsonWriter(file, true));
+  std::unique_ptr<NdjsonWriter> writer(new NdjsonWriter(file, true, path));
   writer->buffer_ = std::make_unique<char[]>(kBufferBytes);
   setvbuf(file, writer->buffer_.get(), _IOFBF, kBufferBytes);
   return writer;
@@ -42,7 +42,7 @@ NdjsonWriter::~NdjsonWriter() {
   if (owned_) {
     std::fclose(file_);
   } else {
-    Flush();
+    (void)Flush();  // stdout: whoever cares about errors flushed before
   }
 }
 
@@ -51,7 +51,12 @@ void NdjsonWriter::WriteLine(std::string_view line) {
   std::fputc('\n', file_);
 }
 
-void NdjsonWriter::Flush() { std::fflush(file_); }
+absl::Status NdjsonWriter::Flush() {
+  if (std::fflush(file_) != 0 || std::ferror(file_) != 0) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("writing ", path_, " failed"));
+  }
+  return absl::OkStatus();
+}
 
 void NdjsonAlertSink::Write(const Alert& alert) { writer_->WriteLine(alert.ToJson()); }
 

@@ -16,20 +16,22 @@
 namespace trailhound {
 
 // Owns a FILE* (or borrows stdout for path "-"); buffered, flushed on Flush()
-// and destruction.
+// and destruction. `append` keeps what the file holds (a run resuming from a
+// checkpoint or Kafka offsets must not erase the alerts of the last one).
 class NdjsonWriter {
  public:
-  static absl::StatusOr<std::unique_ptr<NdjsonWriter>> Open(const std::string& path);
+  static absl::StatusOr<std::unique_ptr<NdjsonWriter>> Open(const std::string& path, bool append = false);
   ~NdjsonWriter();
   void WriteLine(std::string_view line);
-  void Flush();
-  // True once a write or flush failed (disk full, closed pipe, …).
-  bool failed() const { return std::ferror(file_) != 0; }
+  // Hands the buffer to the kernel; an error (disk full, closed pipe, …)
+  // names the path, and stays: every later Flush fails too.
+  absl::Status Flush();
 
  private:
-  explicit NdjsonWriter(FILE* file, bool owned) : file_(file), owned_(owned) {}
+  NdjsonWriter(FILE* file, bool owned, std::string path) : file_(file), owned_(owned), path_(std::move(path)) {}
   FILE* file_;
   bool owned_;
+  std::string path_;
   std::unique_ptr<char[]> buffer_;  // stdio buffer of an owned file
 };
 
@@ -37,8 +39,7 @@ class NdjsonAlertSink : public AlertSink {
  public:
   explicit NdjsonAlertSink(std::unique_ptr<NdjsonWriter> writer) : writer_(std::move(writer)) {}
   void Write(const Alert& alert) override;
-  void Flush() override { writer_->Flush(); }
-  bool failed() const { return writer_->failed(); }
+  absl::Status Flush() override { return writer_->Flush(); }
 
  private:
   std::unique_ptr<NdjsonWriter> writer_;
@@ -50,8 +51,7 @@ class NdjsonDeadLetterSink : public DeadLetterSink {
  public:
   explicit NdjsonDeadLetterSink(std::unique_ptr<NdjsonWriter> writer) : writer_(std::move(writer)) {}
   void Write(const DeadLetter& letter) override;
-  void Flush() { if (writer_) writer_->Flush(); }
-  bool failed() const { return writer_ && writer_->failed(); }
+  absl::Status Flush() override { return writer_ ? writer_->Flush() : absl::OkStatus(); }
   uint64_t count() const { return count_; }
 
   // The NDJSON line for one letter (no newline).

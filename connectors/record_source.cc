@@ -325,7 +325,7 @@ class StreamFramer {
   }
 
   SourcePosition Position(uint64_t index, uint64_t offset, uint64_t line) const {
-    return SourcePosition{name_, index, offset, line};
+    return SourcePosition::InFile(name_, index, offset, line);
   }
 
   // Assigns in place, so that the file name's storage is reused.

@@ -32,10 +32,27 @@ struct SourceOptions {
 class RecordSource {
  public:
   virtual ~RecordSource() = default;
-  // Fills `record` and returns true, or returns false at the end of input.
+  // Fills `record` and returns true, or returns false when there is no record:
+  // at the end of input for a finite source; for a live one (Kafka, --follow)
+  // when none arrived within its poll interval (then the caller flushes,
+  // reports status, checks for signals and calls again).
   // Blank lines are skipped. An error status means the input itself could
   // not be read (e.g. a file vanished); callers report it and go on.
   virtual absl::StatusOr<bool> Next(RawRecord& record) = 0;
+
+  // A live source never ends by itself; the caller stops it (SIGINT/SIGTERM).
+  virtual bool Live() const { return false; }
+
+  // The output of every record Next() returned so far is flushed to its
+  // sinks: make that durable (commit Kafka offsets, write the checkpoint of
+  // the files completed). `final` is the last call before shutdown: commit
+  // synchronously. A failure means nothing was recorded: the records will be
+  // read again after a restart (at-least-once), so callers report it and go on.
+  virtual absl::Status Commit(bool final) { (void)final; return absl::OkStatus(); }
+
+  // A short status for the periodic status line (e.g. consumer lag per
+  // partition); empty when there is nothing to add.
+  virtual std::string StatusText() { return ""; }
 };
 
 // Opens the inputs in order: each is a file (plain or gzip, detected by magic

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "core/source_position.h"
 
 namespace trailhound {
@@ -35,7 +36,10 @@ class AlertSink {
  public:
   virtual ~AlertSink() = default;
   virtual void Write(const Alert& alert) = 0;
-  virtual void Flush() = 0;
+  // Everything written so far has reached its destination (file written,
+  // broker acknowledged, webhook accepted). An error means some of it may
+  // not have: callers must not commit the records it came from.
+  virtual absl::Status Flush() = 0;
 };
 
 }  // namespace trailhound

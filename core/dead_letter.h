@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
 #include "core/source_position.h"
 
 namespace trailhound {
@@ -33,6 +34,8 @@ class DeadLetterSink {
  public:
   virtual ~DeadLetterSink() = default;
   virtual void Write(const DeadLetter& letter) = 0;
+  // As AlertSink::Flush: an error means some letters may not have arrived.
+  virtual absl::Status Flush() { return absl::OkStatus(); }
 };
 
 }  // namespace trailhound

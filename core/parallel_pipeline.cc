@@ -30,7 +30,7 @@ struct Batch {
 class BatchSink : public AlertSink, public DeadLetterSink {
  public:
   void Write(const Alert& alert) override { batch->alerts.emplace_back(record, alert); }
-  void Flush() override {}
+  absl::Status Flush() override { return absl::OkStatus(); }
   void Write(const DeadLetter& letter) override {
     batch->letters.emplace_back(record, Letter{letter.reason, letter.detail, letter.position,
                                                std::string(letter.raw), letter.raw_truncated});

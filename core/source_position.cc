@@ -5,6 +5,13 @@
 namespace trailhound {
 
 std::string SourcePosition::ToJson() const {
+  if (!topic.empty()) {
+    std::string out = "{\"topic\":";
+    AppendJsonString(out, topic);
+    out += ",\"partition\":" + std::to_string(partition);
+    out += ",\"offset\":" + std::to_string(offset) + "}";
+    return out;
+  }
   std::string out = "{\"file\":";
   AppendJsonString(out, file);
   out += ",\"record\":" + std::to_string(record_index);

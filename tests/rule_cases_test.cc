@@ -81,7 +81,7 @@ std::vector<RuleCase> ParseTestFile(const std::string& path) {
 class CaptureAlerts : public AlertSink {
  public:
   void Write(const Alert& alert) override { alerts.push_back(alert); }
-  void Flush() override {}
+  absl::Status Flush() override { return absl::OkStatus(); }
   std::vector<Alert> alerts;
 };
 

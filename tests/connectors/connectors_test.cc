@@ -393,7 +393,7 @@ TEST_F(StdinTest, OversizedLineArrivingInPieces) {
 }
 
 DeadLetter MakeLetter(std::string_view raw, bool truncated) {
-  return DeadLetter{kReasonTooLarge, "big \"one\"", SourcePosition{"f.ndjson", 3, 120, 4}, raw,
+  return DeadLetter{kReasonTooLarge, "big \"one\"", SourcePosition::InFile("f.ndjson", 3, 120, 4), raw,
                     truncated};
 }
 
@@ -405,7 +405,7 @@ TEST(DeadLetterJson, TextRawAndTruncation) {
 }
 
 TEST(DeadLetterJson, InvalidUtf8RawIsBase64) {
-  DeadLetter letter{kReasonInvalidDocument, "bad", SourcePosition{"d.json", 0, 0, 0},
+  DeadLetter letter{kReasonInvalidDocument, "bad", SourcePosition::InFile("d.json", 0, 0, 0),
                     "\xff\xfe", false};
   EXPECT_EQ(NdjsonDeadLetterSink::ToJson(letter),
             "{\"reason\":\"invalid_document\",\"detail\":\"bad\","
@@ -441,14 +441,14 @@ TEST_F(SinkTest, AlertSinkWritesOneLinePerAlert) {
   alert.rule = "r";
   alert.severity = "high";
   alert.fields_json = "{}";
-  alert.position = SourcePosition{"s.ndjson", 1, 8, 2};
+  alert.position = SourcePosition::InFile("s.ndjson", 1, 8, 2);
   {
     absl::StatusOr<std::unique_ptr<NdjsonWriter>> writer = NdjsonWriter::Open(path);
     ASSERT_TRUE(writer.ok()) << writer.status();
     NdjsonAlertSink sink(std::move(*writer));
     sink.Write(alert);
     sink.Write(alert);
-    sink.Flush();
+    ASSERT_TRUE(sink.Flush().ok());
     EXPECT_EQ(ReadFile(path), alert.ToJson() + "\n" + alert.ToJson() + "\n");
   }
 }
@@ -476,7 +476,7 @@ TEST(DeadLetterSinkWithoutWriter, DescribesTheFirstTenOnStderr) {
   NdjsonDeadLetterSink sink(nullptr);
   ::testing::internal::CaptureStderr();
   sink.Write(MakeLetter("x", false));
-  sink.Write(DeadLetter{kReasonInvalidDocument, "parse error", SourcePosition{"d.json", 2, 0, 0},
+  sink.Write(DeadLetter{kReasonInvalidDocument, "parse error", SourcePosition::InFile("d.json", 2, 0, 0),
                         "", false});
   for (int i = 0; i < 10; ++i) sink.Write(MakeLetter("x", false));
   std::string err = ::testing::internal::GetCapturedStderr();

@@ -189,7 +189,7 @@ class CheckingAlertSink : public AlertSink {
     }
     ++written;
   }
-  void Flush() override {}
+  absl::Status Flush() override { return absl::OkStatus(); }
   std::string_view current;
   size_t written = 0;
 
