@@ -5,7 +5,7 @@ set -euo pipefail
 debian_packages=(
   build-essential cmake ninja-build pkg-config python3 python3-pip tzdata time
   libsimdjson-dev libre2-dev libabsl-dev libhyperscan-dev librdkafka-dev
-  zlib1g-dev libgtest-dev libbenchmark-dev
+  zlib1g-dev libgtest-dev libbenchmark-dev libcurl4-openssl-dev
   clang libclang-rt-14-dev
 )
 

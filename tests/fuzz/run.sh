@@ -17,7 +17,8 @@
 #   FUZZ_TARGETS     targets to run (default "rule_parser_fuzzer record_match_fuzzer")
 #   FUZZ_CORPUS_OUT  if set, each target's grown corpus is copied to
 #                    $FUZZ_CORPUS_OUT/<target>/ (to merge new seeds by hand)
-#   FUZZ_ARGS        extra libFuzzer flags for every target
+#   FUZZ_ARGS        extra libFuzzer flags for every target; with -runs=N the
+#                    time limit is dropped (each target runs exactly N inputs)
 #   FUZZ_NO_BUILD=1  skip the build step
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -57,9 +58,14 @@ for target in $targets; do
   log="$build_dir/logs/$name.log"
   dict=()
   [ -f "$here/$name.dict" ] && dict=(-dict="$here/$name.dict")
+  # A fixed number of inputs (-runs=N in FUZZ_ARGS, as the ctest smoke run
+  # does with -seed) replaces the time limit: the run is then the same on any
+  # machine, however fast.
+  limit=(-max_total_time="$seconds")
+  case " ${FUZZ_ARGS:-} " in *" -runs="*) limit=() ;; esac
   start=$(date +%s)
   # shellcheck disable=SC2086
-  "$binary" "$corpus" "${dict[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  "$binary" "$corpus" "${dict[@]}" "${limit[@]}" -timeout=10 -rss_limit_mb=2048 \
       -max_len=4096 -print_final_stats=1 -artifact_prefix="$artifacts/" ${FUZZ_ARGS:-} \
       </dev/null >"$log" 2>&1
   status=$?
