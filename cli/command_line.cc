@@ -8,6 +8,19 @@ CommandLine::CommandLine(int argc, char** argv, std::set<std::string> value_flag
                          std::set<std::string> switches) {
   for (int i = 0; i < argc; ++i) {
     std::string arg = argv[i];
+    // -X VALUE or -XVALUE: a one-letter flag (as kcat's -X key=value).
+    if (arg.size() >= 2 && arg[0] == '-' && arg[1] != '-' && value_flags.count(arg.substr(1, 1))) {
+      std::string name = arg.substr(1, 1);
+      if (arg.size() > 2) {
+        values_[name].push_back(arg.substr(2));
+      } else if (i + 1 < argc) {
+        values_[name].push_back(argv[++i]);
+      } else {
+        error_ = "-" + name + " needs a value";
+        return;
+      }
+      continue;
+    }
     if (arg.size() < 2 || arg.compare(0, 2, "--") != 0) {
       positional_.push_back(arg);
       continue;

@@ -13,7 +13,8 @@ namespace trailhound {
 class CommandLine {
  public:
   // `value_flags` take a value; `switches` do not. Anything else starting
-  // with "--" is an error; "-" alone is positional (stdin).
+  // with "--" is an error; "-" alone is positional (stdin). A one-letter
+  // value flag is written with one dash: -X VALUE or -XVALUE.
   CommandLine(int argc, char** argv, std::set<std::string> value_flags,
               std::set<std::string> switches);
 
