@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "connectors/json_framing.h"
+#include "connectors/record_stream.h"
 
 namespace trailhound {
 namespace {
@@ -165,7 +166,7 @@ class ByteReader {
 // or concatenated JSON objects (Kinesis Data Firehose output); the units are
 // plain records, EventBridge events (the record is their "detail") or
 // CloudWatch Logs subscription envelopes (one record per logEvents[].message).
-class StreamFramer {
+class StreamFramer : public RecordStream {
  public:
   StreamFramer(std::string name, std::unique_ptr<ByteReader> reader, const SourceOptions& options,
                DeadLetterSink& dead_letters, simdjson::dom::parser& parser,
@@ -178,8 +179,7 @@ class StreamFramer {
         event_parser_(event_parser),
         unit_limit_(options.max_record_bytes) {}
 
-  // Fills `record` and returns true, or returns false at the end of the stream.
-  bool Next(RawRecord& record) {
+  bool Next(RawRecord& record) override {
     switch (mode_) {
       case Mode::kDetect:
         DetectFraming();
@@ -829,16 +829,13 @@ class InputsSource : public RecordSource {
       if (current_ == nullptr) {
         if (next_path_ == paths_.size()) return false;
         const std::string& path = paths_[next_path_++];
-        std::unique_ptr<ByteReader> reader;
         if (path == "-") {
-          reader = std::make_unique<ByteReader>(STDIN_FILENO, false);
+          current_ = OpenRecordStream(path, STDIN_FILENO, false, options_, dead_letters_, parsers_);
         } else {
           int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
           if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("cannot open ", path));
-          reader = std::make_unique<ByteReader>(fd, true);
+          current_ = OpenRecordStream(path, fd, true, options_, dead_letters_, parsers_);
         }
-        current_ = std::make_unique<StreamFramer>(path, std::move(reader), options_,
-                                                  dead_letters_, parser_, event_parser_);
       }
       if (current_->Next(record)) return true;
       current_.reset();
@@ -849,14 +846,22 @@ class InputsSource : public RecordSource {
   const std::vector<std::string> paths_;
   const SourceOptions options_;
   DeadLetterSink& dead_letters_;
-  simdjson::dom::parser parser_;  // shared by all documents (keeps its buffers)
-  simdjson::ondemand::parser event_parser_;  // for EventBridge events, likewise
+  FramingParsers parsers_;  // shared by all inputs (keep their buffers)
   size_t next_path_ = 0;
-  std::unique_ptr<StreamFramer> current_;
+  std::unique_ptr<RecordStream> current_;
 };
 
-// Appends the regular files below `dir`, sorted by path.
-absl::Status ListDirectory(const std::string& dir, std::vector<std::string>& paths) {
+}  // namespace
+
+std::unique_ptr<RecordStream> OpenRecordStream(std::string name, int fd, bool owns_fd,
+                                               const SourceOptions& options,
+                                               DeadLetterSink& dead_letters,
+                                               FramingParsers& parsers) {
+  return std::make_unique<StreamFramer>(std::move(name), std::make_unique<ByteReader>(fd, owns_fd),
+                                        options, dead_letters, parsers.document, parsers.event);
+}
+
+absl::Status ListRegularFiles(const std::string& dir, std::vector<std::string>& paths) {
   std::vector<std::string> found;
   std::error_code error;
   fs::recursive_directory_iterator it(dir, error);
@@ -871,8 +876,6 @@ absl::Status ListDirectory(const std::string& dir, std::vector<std::string>& pat
   paths.insert(paths.end(), found.begin(), found.end());
   return absl::OkStatus();
 }
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<RecordSource>> OpenInputs(
     const std::vector<std::string>& inputs, const SourceOptions& options,
@@ -891,7 +894,7 @@ absl::StatusOr<std::unique_ptr<RecordSource>> OpenInputs(
     }
     if (error) return absl::ErrnoToStatus(error.value(), absl::StrCat("cannot access ", input));
     if (fs::is_directory(status)) {
-      absl::Status listed = ListDirectory(input, paths);
+      absl::Status listed = ListRegularFiles(input, paths);
       if (!listed.ok()) return listed;
     } else {
       paths.push_back(input);
