@@ -1,22 +1,17 @@
 // The trailhound executable: run, check, explain, test, gen.
-#include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <map>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "cli/command_line.h"
 #include "cli/event_generator.h"
+#include "cli/run_command.h"
 #include "cli/test_command.h"
-#include "connectors/ndjson_sinks.h"
-#include "connectors/record_source.h"
 #include "core/cloudtrail_schema.h"
-#include "core/parallel_pipeline.h"
-#include "core/pipeline.h"
+#include "core/compiled_rule_set.h"
 #include "dsl/rule_set_loader.h"
 
 namespace trailhound {
@@ -25,36 +20,14 @@ namespace {
 constexpr char kUsage[] = R"(trailhound: streaming detections for AWS CloudTrail, written in SQL
 
 usage:
-  trailhound run --rules PATH [--rules PATH…] [--output FILE] [--dead-letter FILE]
-                 [--max-record-bytes N] [INPUT…]
+  trailhound run --rules PATH [--rules PATH…] [--output DEST…] [--dead-letter DEST]
+                 [--threads N] [INPUT… | --kafka-brokers B --kafka-topic T --kafka-group G]
   trailhound check PATH…       print every diagnostic; exit 1 on errors
   trailhound explain PATH…     show what each rule became
   trailhound test [PATH…]      run the rules' own sample-event tests (default rules/)
   trailhound gen N [--seed S]  synthetic CloudTrail records (NDJSON) on stdout
 
 `trailhound COMMAND --help` describes a command.
-)";
-
-constexpr char kRunUsage[] = R"(usage: trailhound run --rules PATH [--rules PATH…] [options] [INPUT…]
-
-Checks every CloudTrail record of the inputs against the rules and writes one
-NDJSON alert per match, in input order.
-
-  --rules PATH            a .sql file or a folder of them (recursive); repeatable
-  --output FILE           alerts go here instead of stdout
-  --dead-letter FILE      bad records go here (NDJSON with reason and position);
-                          without it they are counted and the first few described
-                          on stderr
-  --max-record-bytes N    larger records are dead letters (default 1048576)
-  --threads N             matching threads (default: the number of cores); the
-                          output is the same for every N. stdin is read on one
-                          thread so that alerts go out as records arrive
-  INPUT                   a file (NDJSON or {"Records":[…]}, optionally gzip), a
-                          folder (all files below it, sorted), or - for stdin;
-                          no INPUT reads stdin
-
-Exit status: 0 when the run completed, 1 when the rules have errors, 2 on bad
-usage or unreadable inputs.
 )";
 
 constexpr char kCheckUsage[] = R"(usage: trailhound check PATH…
@@ -97,116 +70,6 @@ bool ReportDiagnostics(const LoadedRuleSet& loaded) {
     std::fputs(FormatDiagnostic(d).c_str(), stderr);
   }
   return loaded.diagnostics.has_errors();
-}
-
-int RunCommand(int argc, char** argv) {
-  if (WantsHelp(argc, argv)) {
-    std::fputs(kRunUsage, stdout);
-    return 0;
-  }
-  CommandLine args(argc, argv, {"rules", "output", "dead-letter", "max-record-bytes", "threads"}, {});
-  if (!args.ok()) return UsageError(args.error(), kRunUsage);
-  if (args.GetAll("rules").empty()) return UsageError("run needs --rules PATH", kRunUsage);
-  SourceOptions options;
-  if (args.Has("max-record-bytes") && !ParseCount(args.Get("max-record-bytes"), options.max_record_bytes)) {
-    return UsageError("--max-record-bytes needs a number of bytes", kRunUsage);
-  }
-
-  uint64_t threads = std::max(1u, std::thread::hardware_concurrency());
-  if (args.Has("threads") && (!ParseCount(args.Get("threads"), threads) || threads < 1 || threads > 256)) {
-    return UsageError("--threads needs a number from 1 to 256", kRunUsage);
-  }
-
-  std::unique_ptr<LoadedRuleSet> loaded = LoadRuleSet(args.GetAll("rules"));
-  if (ReportDiagnostics(*loaded)) {
-    std::fprintf(stderr, "trailhound: not running: the rules have errors\n");
-    return 1;
-  }
-  absl::StatusOr<std::unique_ptr<const CompiledRuleSet>> compiled = CompiledRuleSet::Compile(loaded->rules);
-  if (!compiled.ok()) {
-    std::fprintf(stderr, "trailhound: not running: %s\n", std::string(compiled.status().message()).c_str());
-    return 1;
-  }
-  absl::StatusOr<std::unique_ptr<NdjsonWriter>> alert_writer = NdjsonWriter::Open(args.Get("output", "-"));
-  if (!alert_writer.ok()) return UsageError(std::string(alert_writer.status().message()), kRunUsage);
-  std::unique_ptr<NdjsonWriter> dead_letter_writer;
-  if (args.Has("dead-letter")) {
-    absl::StatusOr<std::unique_ptr<NdjsonWriter>> opened = NdjsonWriter::Open(args.Get("dead-letter"));
-    if (!opened.ok()) return UsageError(std::string(opened.status().message()), kRunUsage);
-    dead_letter_writer = std::move(*opened);
-  }
-  NdjsonAlertSink alerts(std::move(*alert_writer));
-  NdjsonDeadLetterSink dead_letters(std::move(dead_letter_writer));
-
-  // An endless stdin (tail -f | trailhound run) must not leave alerts in a
-  // buffer: read it on one thread and flush after every record with output.
-  bool streaming = args.positional().empty() ||
-                   std::find(args.positional().begin(), args.positional().end(), "-") != args.positional().end();
-  bool parallel = threads > 1 && !streaming;
-  DeferredDeadLetters deferred_letters;
-  absl::StatusOr<std::unique_ptr<RecordSource>> source =
-      OpenInputs(args.positional(), options, parallel ? static_cast<DeadLetterSink&>(deferred_letters) : dead_letters);
-  if (!source.ok()) {
-    std::fprintf(stderr, "trailhound: %s\n", std::string(source.status().message()).c_str());
-    return 2;
-  }
-
-  auto started = std::chrono::steady_clock::now();
-  int io_errors = 0;
-  auto report_input_error = [&](const absl::Status& status) {
-    std::fprintf(stderr, "trailhound: %s\n", std::string(status.message()).c_str());
-    ++io_errors;
-  };
-  constexpr int kMaxInputErrorsInARow = 1000;  // a source that only fails: stop rather than spin
-  PipelineStats stats;
-  if (parallel) {
-    RawRecord record;
-    NextRecord next = [&](std::string_view& bytes, SourcePosition& position) -> absl::StatusOr<bool> {
-      absl::StatusOr<bool> more = (*source)->Next(record);
-      if (more.ok() && *more) {
-        bytes = record.bytes;
-        position = std::move(record.position);
-      }
-      return more;
-    };
-    ParallelOptions parallel_options;
-    parallel_options.threads = static_cast<int>(threads);
-    stats = RunParallel(**compiled, next, deferred_letters, alerts, dead_letters, parallel_options,
-                        report_input_error, kMaxInputErrorsInARow);
-  } else {
-    Pipeline pipeline(**compiled, alerts, dead_letters);
-    RawRecord record;
-    int errors_in_a_row = 0;
-    while (true) {
-      absl::StatusOr<bool> more = (*source)->Next(record);
-      if (!more.ok()) {
-        report_input_error(more.status());
-        if (++errors_in_a_row > kMaxInputErrorsInARow) break;
-        continue;
-      }
-      errors_in_a_row = 0;
-      if (!*more) break;
-      uint64_t output_before = pipeline.stats().alerts + dead_letters.count();
-      pipeline.Process(record.bytes, record.position);
-      if (streaming && pipeline.stats().alerts + dead_letters.count() != output_before) {
-        (void)alerts.Flush();  // errors stay: reported once, below
-        (void)dead_letters.Flush();
-      }
-    }
-    stats = pipeline.stats();
-  }
-  for (const absl::Status& flushed : {alerts.Flush(), dead_letters.Flush()}) {
-    if (flushed.ok()) continue;
-    std::fprintf(stderr, "trailhound: %s\n", std::string(flushed.message()).c_str());
-    io_errors++;
-  }
-
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::fprintf(stderr, "trailhound: %llu records, %llu alerts, %llu dead letters, %.2f s, %.0f records/s\n",
-               static_cast<unsigned long long>(stats.records), static_cast<unsigned long long>(stats.alerts),
-               static_cast<unsigned long long>(dead_letters.count()), seconds,
-               seconds > 0 ? stats.records / seconds : 0.0);
-  return io_errors > 0 ? 2 : 0;
 }
 
 int CheckCommand(int argc, char** argv) {

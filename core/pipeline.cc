@@ -15,8 +15,9 @@ std::string_view ReasonOf(std::string_view message) {
 
 }  // namespace
 
-Pipeline::Pipeline(const CompiledRuleSet& rules, AlertSink& alerts, DeadLetterSink& dead_letters)
-    : rules_(rules), alerts_(alerts), dead_letters_(dead_letters), scratch_(rules.NewScratch()) {}
+Pipeline::Pipeline(const CompiledRuleSet& rules, AlertSink& alerts, DeadLetterSink& dead_letters,
+                   MatchEngine engine)
+    : rules_(rules), alerts_(alerts), dead_letters_(dead_letters), engine_(engine), scratch_(rules.NewScratch()) {}
 
 void Pipeline::Reject(std::string_view reason, std::string detail, std::string_view bytes,
                       const SourcePosition& position) {
@@ -38,13 +39,20 @@ void Pipeline::Process(std::string_view bytes, const SourcePosition& position) {
     Reject(kReasonMissingEventName, "record has no string eventName", bytes, position);
     return;
   }
-  if (matched_.empty()) return;
+  if (matched_.empty() && engine_ == MatchEngine::kCompiled) return;
 
   // SELECT needs the whole record; the rules only read parts of it. A record
   // that matched but does not parse whole (simdjson rejects integers beyond
   // 64 bits) still alerts, with its fields null and the reason.
   simdjson::dom::element record;
   simdjson::error_code projection_error = projection_parser_.parse(bytes.data(), bytes.size()).get(record);
+  if (engine_ == MatchEngine::kReference && !projection_error) {
+    matched_.clear();
+    const std::vector<BoundRule>& all = rules_.rules().rules;
+    for (uint32_t index = 0; index < all.size(); ++index) {
+      if (ReferenceInterpreter::EvaluateWhere(all[index], record) == TriBool::kTrue) matched_.push_back(index);
+    }
+  }
   std::optional<std::string_view> event_id = rules_.EventId(*scratch_);
   std::string_view event_time = rules_.EventTime(*scratch_).value_or("");
   for (uint32_t index : matched_) {

@@ -1,6 +1,11 @@
 // The per-record pipeline: match a record's bytes against the compiled rule
 // set, hand alerts (in rule order) and dead letters to their sinks. One
 // Pipeline per thread; the CompiledRuleSet is shared and immutable.
+//
+// MatchEngine::kReference decides each rule with the reference interpreter
+// instead (slow; the oracle for end-to-end tests). Records are validated the
+// same way in both, so dead letters do not differ; a record the DOM cannot
+// parse whole (integers beyond 64 bits) keeps the compiled result.
 #pragma once
 
 #include <cstdint>
@@ -23,9 +28,12 @@ struct PipelineStats {
   uint64_t dead_letters = 0;  // records Process itself rejected
 };
 
+enum class MatchEngine { kCompiled, kReference };
+
 class Pipeline {
  public:
-  Pipeline(const CompiledRuleSet& rules, AlertSink& alerts, DeadLetterSink& dead_letters);
+  Pipeline(const CompiledRuleSet& rules, AlertSink& alerts, DeadLetterSink& dead_letters,
+           MatchEngine engine = MatchEngine::kCompiled);
 
   void Process(std::string_view bytes, const SourcePosition& position);
   const PipelineStats& stats() const { return stats_; }
@@ -37,6 +45,7 @@ class Pipeline {
   const CompiledRuleSet& rules_;
   AlertSink& alerts_;
   DeadLetterSink& dead_letters_;
+  const MatchEngine engine_;
   CompiledRuleSet::ScratchPtr scratch_;
   std::vector<uint32_t> matched_;
   simdjson::dom::parser projection_parser_;  // alerts only: SELECT needs the whole record

@@ -1,0 +1,520 @@
+#include "cli/run_command.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli/command_line.h"
+#include "connectors/kafka_client.h"
+#include "connectors/ndjson_sinks.h"
+#include "connectors/record_source.h"
+#include "core/parallel_pipeline.h"
+#include "core/pipeline.h"
+#include "dsl/rule_set_loader.h"
+
+namespace trailhound {
+namespace {
+
+constexpr char kRunUsage[] = R"(usage: trailhound run --rules PATH [--rules PATH…] [options] [INPUT…]
+
+Checks every CloudTrail record of the inputs against the rules and writes one
+NDJSON alert per match, in input order.
+
+  --rules PATH            a .sql file or a folder of them (recursive); repeatable
+  --output DEST           where alerts go; repeatable (every alert goes to each):
+                          - (stdout, the default), a FILE, or kafka://BROKERS/TOPIC
+                          (key = rule name, value = the alert's JSON)
+  --dead-letter DEST      bad records go here (NDJSON with reason and position):
+                          a FILE or kafka://BROKERS/TOPIC; without it they are
+                          counted and the first few described on stderr
+  --max-record-bytes N    larger records are dead letters (default 1048576)
+  --threads N             matching threads for files (default: the number of
+                          cores); the output is the same for every N. stdin and
+                          Kafka are read on one thread, so that alerts go out as
+                          records arrive
+  --status-interval S     a status line on stderr every S seconds (default 10
+                          for Kafka, else off; 0 = off)
+  --engine E              compiled (default) or reference: every rule decided by
+                          the reference interpreter (slow; the test oracle)
+  INPUT                   a file (NDJSON, {"Records":[…]}, Firehose, CloudWatch
+                          Logs or EventBridge framing; optionally gzip), a folder
+                          (all files below it, sorted), or - for stdin; no INPUT
+                          and no Kafka source reads stdin
+
+Kafka source (a consumer-group member; run several to share the partitions):
+  --kafka-brokers LIST    bootstrap brokers, host:port[,host:port…]
+  --kafka-topic TOPIC     topic to read; repeatable
+  --kafka-group GROUP     consumer group id
+  -X KEY=VALUE            a librdkafka setting for every Kafka client (source and
+                          kafka:// sinks), e.g. -X security.protocol=SASL_SSL;
+                          repeatable; secret values are never printed
+  Offsets are committed only after the alerts and dead letters of the records
+  before them were delivered (at-least-once: after a crash an alert may repeat
+  with the same alert_id, never go missing). Each message is one record.
+
+Signals: SIGINT/SIGTERM stop reading, flush, commit and exit 0 (Kafka); SIGHUP
+reloads the rules from the same paths (Kafka) — a set with errors is reported
+and the running rules are kept.
+
+Exit status: 0 when the run completed, 1 when the rules have errors, 2 on bad
+usage, unreadable inputs or undeliverable output.
+)";
+
+int UsageError(const std::string& message) {
+  std::fprintf(stderr, "trailhound: %s\n\n%s", message.c_str(), kRunUsage);
+  return 2;
+}
+
+void PrintStatusError(const char* what, const absl::Status& status) {
+  std::fprintf(stderr, "trailhound: %s%s\n", what, std::string(status.message()).c_str());
+}
+
+// --- signals -------------------------------------------------------------------
+
+volatile sig_atomic_t g_stop_signal = 0;
+volatile sig_atomic_t g_reload_requested = 0;
+
+void OnStopSignal(int signal) { g_stop_signal = signal; }
+void OnReloadSignal(int) { g_reload_requested = 1; }
+
+void InstallSignalHandlers() {
+  struct sigaction action {};
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  action.sa_handler = OnStopSignal;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  action.sa_handler = OnReloadSignal;
+  sigaction(SIGHUP, &action, nullptr);
+}
+
+// --- sinks ---------------------------------------------------------------------
+
+// Every alert to each destination; Flush reports the first failure.
+class AlertFanOut : public AlertSink {
+ public:
+  void Add(AlertSink* sink) { sinks_.push_back(sink); }
+  void Write(const Alert& alert) override {
+    for (AlertSink* sink : sinks_) sink->Write(alert);
+  }
+  absl::Status Flush() override {
+    absl::Status first;
+    for (AlertSink* sink : sinks_) first.Update(sink->Flush());
+    return first;
+  }
+
+ private:
+  std::vector<AlertSink*> sinks_;
+};
+
+// Counts the letters on their way to the destination (a file, a topic, or
+// only a summary on stderr).
+class CountedDeadLetters : public DeadLetterSink {
+ public:
+  explicit CountedDeadLetters(DeadLetterSink& destination) : destination_(destination) {}
+  void Write(const DeadLetter& letter) override {
+    ++count_;
+    destination_.Write(letter);
+  }
+  absl::Status Flush() override { return destination_.Flush(); }
+  uint64_t count() const { return count_; }
+
+ private:
+  DeadLetterSink& destination_;
+  uint64_t count_ = 0;
+};
+
+// The destinations of one run, opened from the command line.
+class Outputs {
+ public:
+  absl::Status Open(const CommandLine& args, const KafkaSettings& kafka_settings, bool append) {
+    std::vector<std::string> destinations = args.GetAll("output");
+    if (destinations.empty()) destinations.push_back("-");
+    for (const std::string& destination : destinations) {
+      if (IsKafkaUrl(destination)) {
+        absl::StatusOr<KafkaAddress> address = ParseKafkaUrl(destination);
+        if (!address.ok()) return address.status();
+        absl::StatusOr<KafkaProducer*> producer = ProducerFor(address->brokers, kafka_settings);
+        if (!producer.ok()) return producer.status();
+        owned_alert_sinks_.push_back(std::make_unique<KafkaAlertSink>(**producer, address->topic));
+      } else {
+        absl::StatusOr<std::unique_ptr<NdjsonWriter>> writer = NdjsonWriter::Open(destination, append);
+        if (!writer.ok()) return writer.status();
+        owned_alert_sinks_.push_back(std::make_unique<NdjsonAlertSink>(std::move(*writer)));
+      }
+      alerts_.Add(owned_alert_sinks_.back().get());
+    }
+    std::string letters = args.Get("dead-letter");
+    if (IsKafkaUrl(letters)) {
+      absl::StatusOr<KafkaAddress> address = ParseKafkaUrl(letters);
+      if (!address.ok()) return address.status();
+      absl::StatusOr<KafkaProducer*> producer = ProducerFor(address->brokers, kafka_settings);
+      if (!producer.ok()) return producer.status();
+      letter_destination_ = std::make_unique<KafkaDeadLetterSink>(**producer, address->topic);
+    } else {
+      std::unique_ptr<NdjsonWriter> writer;
+      if (!letters.empty()) {
+        absl::StatusOr<std::unique_ptr<NdjsonWriter>> opened = NdjsonWriter::Open(letters, append);
+        if (!opened.ok()) return opened.status();
+        writer = std::move(*opened);
+      }
+      letter_destination_ = std::make_unique<NdjsonDeadLetterSink>(std::move(writer));
+    }
+    dead_letters_ = std::make_unique<CountedDeadLetters>(*letter_destination_);
+    return absl::OkStatus();
+  }
+
+  AlertSink& alerts() { return alerts_; }
+  CountedDeadLetters& dead_letters() { return *dead_letters_; }
+
+  // Everything written so far has arrived (or the error says what did not).
+  absl::Status Deliver() {
+    absl::Status status = alerts_.Flush();
+    status.Update(dead_letters_->Flush());
+    return status;
+  }
+
+ private:
+  // One producer per cluster, shared by the alert and dead-letter topics.
+  absl::StatusOr<KafkaProducer*> ProducerFor(const std::string& brokers, const KafkaSettings& base) {
+    for (auto& [known_brokers, producer] : producers_) {
+      if (known_brokers == brokers) return producer.get();
+    }
+    KafkaSettings settings = base;
+    settings.brokers = brokers;
+    absl::StatusOr<std::unique_ptr<KafkaProducer>> producer = KafkaProducer::Create(settings);
+    if (!producer.ok()) return producer.status();
+    producers_.emplace_back(brokers, std::move(*producer));
+    return producers_.back().second.get();
+  }
+
+  std::vector<std::pair<std::string, std::unique_ptr<KafkaProducer>>> producers_;
+  std::vector<std::unique_ptr<AlertSink>> owned_alert_sinks_;
+  AlertFanOut alerts_;
+  std::unique_ptr<DeadLetterSink> letter_destination_;
+  std::unique_ptr<CountedDeadLetters> dead_letters_;
+};
+
+// --- the rules -------------------------------------------------------------------
+
+// Loads, reports and compiles; null when the rules cannot run.
+std::unique_ptr<const CompiledRuleSet> LoadAndCompile(const std::vector<std::string>& paths) {
+  std::unique_ptr<LoadedRuleSet> loaded = LoadRuleSet(paths);
+  for (const Diagnostic& d : loaded->diagnostics.Sorted()) std::fputs(FormatDiagnostic(d).c_str(), stderr);
+  if (loaded->diagnostics.has_errors()) return nullptr;
+  absl::StatusOr<std::unique_ptr<const CompiledRuleSet>> compiled = CompiledRuleSet::Compile(loaded->rules);
+  if (!compiled.ok()) {
+    PrintStatusError("", compiled.status());
+    return nullptr;
+  }
+  return std::move(*compiled);
+}
+
+// --- the serial loop -------------------------------------------------------------
+
+struct RunSettings {
+  std::vector<std::string> rule_paths;
+  MatchEngine engine = MatchEngine::kCompiled;
+  bool flush_every_output = false;  // stdin: alerts leave as their records arrive
+  std::chrono::seconds status_interval{0};
+};
+
+constexpr int kMaxInputErrorsInARow = 1000;  // a finite source that only fails: stop rather than spin
+constexpr uint64_t kRecordsPerDelivery = 20000;
+constexpr auto kDeliveryInterval = std::chrono::milliseconds(100);
+
+// Reads one record at a time on this thread; delivers (flushes the sinks) at
+// least every kDeliveryInterval and whenever the source is idle, and commits
+// the source after each delivery. Returns the exit status.
+class SerialRun {
+ public:
+  SerialRun(RunSettings settings, std::unique_ptr<const CompiledRuleSet> rules, RecordSource& source,
+            Outputs& outputs)
+      : settings_(std::move(settings)), rules_(std::move(rules)), source_(source), outputs_(outputs) {
+    pipeline_ = NewPipeline();
+  }
+
+  // The Kafka source flushes through this before giving up partitions.
+  absl::Status Deliver() { return outputs_.Deliver(); }
+
+  int Run() {
+    auto started = std::chrono::steady_clock::now();
+    last_delivery_ = last_status_ = started;
+    int errors_in_a_row = 0;
+    int exit_status = 0;
+    RawRecord record;
+    while (g_stop_signal == 0) {
+      if (g_reload_requested != 0) Reload();
+      absl::StatusOr<bool> more = source_.Next(record);
+      if (!more.ok()) {
+        PrintStatusError("", more.status());
+        exit_status = 2;
+        if (source_.Live() || ++errors_in_a_row > kMaxInputErrorsInARow) break;
+        continue;
+      }
+      errors_in_a_row = 0;
+      uint64_t output_before = Output();
+      if (*more) {
+        pipeline_->Process(record.bytes, record.position);
+        ++undelivered_;
+      }
+      auto now = std::chrono::steady_clock::now();
+      bool letters_waiting = outputs_.dead_letters().count() != delivered_letters_;
+      bool due = undelivered_ >= kRecordsPerDelivery || (!*more && (undelivered_ > 0 || letters_waiting)) ||
+                 (now - last_delivery_ >= kDeliveryInterval && (undelivered_ > 0 || letters_waiting)) ||
+                 (settings_.flush_every_output && Output() != output_before);
+      if (due && !DeliverAndCommit(false)) return 2;
+      if (settings_.status_interval.count() > 0 && now - last_status_ >= settings_.status_interval) {
+        PrintStatus(now);
+      }
+      if (!*more && !source_.Live()) break;
+    }
+    if (!DeliverAndCommit(true)) return 2;
+    if (g_stop_signal != 0) {
+      std::fprintf(stderr, "trailhound: %s: stopped after delivering and committing\n", strsignal(g_stop_signal));
+    }
+    PrintSummary(started);
+    return exit_status;
+  }
+
+ private:
+  std::unique_ptr<Pipeline> NewPipeline() {
+    return std::make_unique<Pipeline>(*rules_, outputs_.alerts(), outputs_.dead_letters(), settings_.engine);
+  }
+
+  PipelineStats Totals() const {
+    PipelineStats totals = earlier_;
+    totals.records += pipeline_->stats().records;
+    totals.alerts += pipeline_->stats().alerts;
+    totals.dead_letters += pipeline_->stats().dead_letters;
+    return totals;
+  }
+
+  uint64_t Output() const { return pipeline_->stats().alerts + outputs_.dead_letters().count(); }
+
+  // False when the output could not be delivered: nothing more is
+  // committed, and the run stops (a restart reads the records again).
+  bool DeliverAndCommit(bool final) {
+    absl::Status delivered = outputs_.Deliver();
+    if (!delivered.ok()) {
+      PrintStatusError("", delivered);
+      std::fprintf(stderr, "trailhound: stopping without committing: the records since the last commit "
+                           "will be read again\n");
+      return false;
+    }
+    undelivered_ = 0;
+    delivered_letters_ = outputs_.dead_letters().count();
+    last_delivery_ = std::chrono::steady_clock::now();
+    absl::Status committed = source_.Commit(final);
+    if (!committed.ok()) PrintStatusError("", committed);
+    return true;
+  }
+
+  void Reload() {
+    g_reload_requested = 0;
+    std::fprintf(stderr, "trailhound: SIGHUP: reloading the rules\n");
+    std::unique_ptr<const CompiledRuleSet> fresh = LoadAndCompile(settings_.rule_paths);
+    if (fresh == nullptr) {
+      std::fprintf(stderr, "trailhound: reload failed: still running the %zu rules loaded before\n",
+                   rules_->rules().rules.size());
+      return;
+    }
+    PipelineStats done = pipeline_->stats();
+    earlier_.records += done.records;
+    earlier_.alerts += done.alerts;
+    earlier_.dead_letters += done.dead_letters;
+    pipeline_.reset();  // it refers to the old rules
+    rules_ = std::move(fresh);
+    pipeline_ = NewPipeline();
+    std::fprintf(stderr, "trailhound: reloaded: %zu rules\n", rules_->rules().rules.size());
+  }
+
+  void PrintStatus(std::chrono::steady_clock::time_point now) {
+    PipelineStats totals = Totals();
+    double seconds = std::chrono::duration<double>(now - last_status_).count();
+    std::string extra = source_.StatusText();
+    std::fprintf(stderr, "trailhound: status: %llu records (%.0f/s), %llu alerts, %llu dead letters%s%s\n",
+                 static_cast<unsigned long long>(totals.records),
+                 seconds > 0 ? (totals.records - records_at_last_status_) / seconds : 0.0,
+                 static_cast<unsigned long long>(totals.alerts),
+                 static_cast<unsigned long long>(outputs_.dead_letters().count()), extra.empty() ? "" : ", ",
+                 extra.c_str());
+    records_at_last_status_ = totals.records;
+    last_status_ = now;
+  }
+
+  void PrintSummary(std::chrono::steady_clock::time_point started) {
+    PipelineStats totals = Totals();
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::fprintf(stderr, "trailhound: %llu records, %llu alerts, %llu dead letters, %.2f s, %.0f records/s\n",
+                 static_cast<unsigned long long>(totals.records), static_cast<unsigned long long>(totals.alerts),
+                 static_cast<unsigned long long>(outputs_.dead_letters().count()), seconds,
+                 seconds > 0 ? totals.records / seconds : 0.0);
+  }
+
+  const RunSettings settings_;
+  std::unique_ptr<const CompiledRuleSet> rules_;
+  RecordSource& source_;
+  Outputs& outputs_;
+  std::unique_ptr<Pipeline> pipeline_;
+  PipelineStats earlier_;  // of the pipelines replaced by reloads
+  uint64_t undelivered_ = 0;
+  uint64_t delivered_letters_ = 0;
+  uint64_t records_at_last_status_ = 0;
+  std::chrono::steady_clock::time_point last_delivery_, last_status_;
+};
+
+// Files on several threads (core/parallel_pipeline.h): same output as one.
+int RunFilesInParallel(const CompiledRuleSet& rules, const std::vector<std::string>& inputs,
+                       const SourceOptions& source_options, Outputs& outputs, int threads) {
+  DeferredDeadLetters deferred_letters;
+  absl::StatusOr<std::unique_ptr<RecordSource>> source = OpenInputs(inputs, source_options, deferred_letters);
+  if (!source.ok()) {
+    PrintStatusError("", source.status());
+    return 2;
+  }
+  auto started = std::chrono::steady_clock::now();
+  int io_errors = 0;
+  auto report_input_error = [&](const absl::Status& status) {
+    PrintStatusError("", status);
+    ++io_errors;
+  };
+  RawRecord record;
+  NextRecord next = [&](std::string_view& bytes, SourcePosition& position) -> absl::StatusOr<bool> {
+    absl::StatusOr<bool> more = (*source)->Next(record);
+    if (more.ok() && *more) {
+      bytes = record.bytes;
+      position = std::move(record.position);
+    }
+    return more;
+  };
+  ParallelOptions parallel_options;
+  parallel_options.threads = threads;
+  PipelineStats stats = RunParallel(rules, next, deferred_letters, outputs.alerts(), outputs.dead_letters(),
+                                    parallel_options, report_input_error, kMaxInputErrorsInARow);
+  absl::Status delivered = outputs.Deliver();
+  if (!delivered.ok()) {
+    PrintStatusError("", delivered);
+    ++io_errors;
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::fprintf(stderr, "trailhound: %llu records, %llu alerts, %llu dead letters, %.2f s, %.0f records/s\n",
+               static_cast<unsigned long long>(stats.records), static_cast<unsigned long long>(stats.alerts),
+               static_cast<unsigned long long>(outputs.dead_letters().count()), seconds,
+               seconds > 0 ? stats.records / seconds : 0.0);
+  return io_errors > 0 ? 2 : 0;
+}
+
+bool WantsHelp(int argc, char** argv) {
+  for (int i = 0; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+int RunCommand(int argc, char** argv) {
+  if (WantsHelp(argc, argv)) {
+    std::fputs(kRunUsage, stdout);
+    return 0;
+  }
+  CommandLine args(argc, argv,
+                   {"rules", "output", "dead-letter", "max-record-bytes", "threads", "status-interval", "engine",
+                    "kafka-brokers", "kafka-topic", "kafka-group", "X"},
+                   {});
+  if (!args.ok()) return UsageError(args.error());
+  RunSettings settings;
+  settings.rule_paths = args.GetAll("rules");
+  if (settings.rule_paths.empty()) return UsageError("run needs --rules PATH");
+  SourceOptions source_options;
+  if (args.Has("max-record-bytes") && !ParseCount(args.Get("max-record-bytes"), source_options.max_record_bytes)) {
+    return UsageError("--max-record-bytes needs a number of bytes");
+  }
+  uint64_t threads = std::max(1u, std::thread::hardware_concurrency());
+  if (args.Has("threads") && (!ParseCount(args.Get("threads"), threads) || threads < 1 || threads > 256)) {
+    return UsageError("--threads needs a number from 1 to 256");
+  }
+  std::string engine = args.Get("engine", "compiled");
+  if (engine != "compiled" && engine != "reference") return UsageError("--engine is compiled or reference");
+  settings.engine = engine == "reference" ? MatchEngine::kReference : MatchEngine::kCompiled;
+
+  KafkaSettings kafka_settings;
+  for (const std::string& setting : args.GetAll("X")) {
+    absl::Status added = kafka_settings.Add(setting);
+    if (!added.ok()) return UsageError(std::string(added.message()));
+  }
+  bool from_kafka = args.Has("kafka-topic") || args.Has("kafka-brokers") || args.Has("kafka-group");
+  if (from_kafka) {
+    if (!args.Has("kafka-topic") || !args.Has("kafka-brokers") || !args.Has("kafka-group")) {
+      return UsageError("a Kafka source needs --kafka-brokers, --kafka-topic and --kafka-group");
+    }
+    if (!args.positional().empty()) return UsageError("INPUT files and a Kafka source do not mix");
+  }
+  uint64_t status_seconds = from_kafka ? 10 : 0;
+  if (args.Has("status-interval") && !ParseCount(args.Get("status-interval"), status_seconds)) {
+    return UsageError("--status-interval needs a number of seconds");
+  }
+  settings.status_interval = std::chrono::seconds(status_seconds);
+
+  std::unique_ptr<const CompiledRuleSet> rules = LoadAndCompile(settings.rule_paths);
+  if (rules == nullptr) {
+    std::fprintf(stderr, "trailhound: not running: the rules have errors\n");
+    return 1;
+  }
+  // A run that resumes (from Kafka offsets) adds to its files rather than
+  // erasing what the run before it delivered.
+  Outputs outputs;
+  absl::Status opened = outputs.Open(args, kafka_settings, /*append=*/from_kafka);
+  if (!opened.ok()) return UsageError(std::string(opened.message()));
+
+  std::unique_ptr<RecordSource> source;
+  KafkaSource* consumer = nullptr;
+  SerialRun* serial_run = nullptr;  // for the Kafka source's revoke callback
+  if (from_kafka) {
+    KafkaSourceOptions kafka;
+    kafka.settings = kafka_settings;
+    kafka.settings.brokers = args.Get("kafka-brokers");
+    kafka.topics = args.GetAll("kafka-topic");
+    kafka.group = args.Get("kafka-group");
+    kafka.max_record_bytes = source_options.max_record_bytes;
+    kafka.flush_before_revoke = [&serial_run]() {
+      return serial_run != nullptr ? serial_run->Deliver() : absl::OkStatus();
+    };
+    absl::StatusOr<std::unique_ptr<KafkaSource>> opened_consumer =
+        KafkaSource::Open(std::move(kafka), outputs.dead_letters());
+    if (!opened_consumer.ok()) return UsageError(std::string(opened_consumer.status().message()));
+    consumer = opened_consumer->get();
+    source = std::move(*opened_consumer);
+    InstallSignalHandlers();
+  } else {
+    bool stdin_input = args.positional().empty() ||
+                       std::find(args.positional().begin(), args.positional().end(), "-") != args.positional().end();
+    if (threads > 1 && !stdin_input) {
+      return RunFilesInParallel(*rules, args.positional(), source_options, outputs, static_cast<int>(threads));
+    }
+    settings.flush_every_output = stdin_input;
+    absl::StatusOr<std::unique_ptr<RecordSource>> files =
+        OpenInputs(args.positional(), source_options, outputs.dead_letters());
+    if (!files.ok()) {
+      PrintStatusError("", files.status());
+      return 2;
+    }
+    source = std::move(*files);
+  }
+  SerialRun run(std::move(settings), std::move(rules), *source, outputs);
+  serial_run = &run;
+  int status = run.Run();
+  if (consumer != nullptr) consumer->Close();  // leave the group now, not after the session timeout
+  serial_run = nullptr;
+  return status;
+}
+
+}  // namespace trailhound
