@@ -23,8 +23,12 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q "${missing[@]}"
 fi
 
-# Python helpers for the differential tests (DuckDB as the SQL oracle).
-if ! python3 -c 'import duckdb' 2>/dev/null; then
-  echo "install-deps: installing Python package duckdb"
-  python3 -m pip install -q duckdb || python3 -m pip install -q --break-system-packages duckdb
-fi
+# Python test helpers: DuckDB (the SQL oracle of the differential tests) and
+# confluent-kafka (produces and reads topics in the Kafka integration tests).
+for module_package in duckdb:duckdb confluent_kafka:confluent-kafka; do
+  module="${module_package%%:*}" package="${module_package#*:}"
+  if ! python3 -c "import $module" 2>/dev/null; then
+    echo "install-deps: installing Python package $package"
+    python3 -m pip install -q "$package" || python3 -m pip install -q --break-system-packages "$package"
+  fi
+done
