@@ -252,6 +252,9 @@ absl::Status WebhookAlertSink::Flush() {
   std::unique_lock<std::mutex> lock(mutex_);
   const uint64_t target = written_;
   progress_.wait(lock, [&] { return done_ >= target || !status_.ok() || stop_; });
+  if (status_.ok() && done_ < target) {
+    return absl::CancelledError(absl::StrCat("webhook ", display_url_, ": sink stopped before delivering"));
+  }
   return status_;
 }
 
