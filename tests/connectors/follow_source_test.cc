@@ -129,6 +129,17 @@ TEST_F(FollowSourceTest, InputsAreReadInTheirOrderThenByPath) {
   EXPECT_EQ(Drain(*source), (std::vector<Got>{{"{\"x\":1}", x}, {"{\"a\":1}", a}}));
 }
 
+TEST_F(FollowSourceTest, TrailingSlashAndOverlappingInputsReadEachFileOnce) {
+  std::string a = Write("in/a.ndjson", "{\"a\":1}\n");
+  Write("in/.hidden/b.ndjson", "{\"b\":1}\n");
+  std::unique_ptr<RecordSource> source = Open(Fast(), {in_ + "/", dir_});
+  ASSERT_NE(source, nullptr);
+  std::vector<Got> got = Drain(*source);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].first, "{\"a\":1}");
+  EXPECT_EQ(Key(got[0].second), Key(a));
+}
+
 TEST_F(FollowSourceTest, NewFilesArePickedUpInSortedOrder) {
   std::string first = Write("in/2024/01/a.ndjson", "{\"n\":1}\n");
   std::unique_ptr<RecordSource> source = Open(Fast());
