@@ -8,6 +8,7 @@
 
 #include "cli/command_line.h"
 #include "cli/event_generator.h"
+#include "cli/replay_command.h"
 #include "cli/run_command.h"
 #include "cli/test_command.h"
 #include "core/cloudtrail_schema.h"
@@ -26,6 +27,7 @@ usage:
   trailhound explain PATH…     show what each rule became
   trailhound test [PATH…]      run the rules' own sample-event tests (default rules/)
   trailhound gen N [--seed S]  synthetic CloudTrail records (NDJSON) on stdout
+  trailhound replay INPUT… [--to DEST] [--rate N | --speed X]   resend records, paced (load tests)
 
 `trailhound COMMAND --help` describes a command.
 )";
@@ -202,5 +204,6 @@ int main(int argc, char** argv) {
   if (command == "explain") return ExplainCommand(sub_argc, sub_argv);
   if (command == "test") return TestCommand(sub_argc, sub_argv);
   if (command == "gen") return GenCommand(sub_argc, sub_argv);
+  if (command == "replay") return ReplayCommand(sub_argc, sub_argv);
   return UsageError("unknown command '" + command + "'", kUsage);
 }

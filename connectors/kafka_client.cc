@@ -389,6 +389,14 @@ std::string KafkaSource::StatusText() {
   return out;
 }
 
+bool KafkaSource::Assigned() {
+  rd_kafka_topic_partition_list_t* assigned = nullptr;
+  if (rd_kafka_assignment(client_, &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR) return false;
+  bool any = assigned->cnt > 0;
+  rd_kafka_topic_partition_list_destroy(assigned);
+  return any;
+}
+
 void KafkaSource::Close() {
   if (closed_ || client_ == nullptr) return;
   ReleaseMessage();

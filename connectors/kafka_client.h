@@ -144,6 +144,8 @@ class KafkaSource : public RecordSource {
   absl::Status Commit(bool final) override;
   // "lag topic/partition=N …" for the assigned partitions.
   std::string StatusText() override;
+  // True once the group has given this member at least one partition.
+  bool Assigned();
 
   // Leaves the group (after a final Commit): the partitions go to the others
   // at once instead of after the session timeout.
