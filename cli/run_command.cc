@@ -12,9 +12,11 @@
 #include <vector>
 
 #include "cli/command_line.h"
+#include "connectors/follow_source.h"
 #include "connectors/kafka_client.h"
 #include "connectors/ndjson_sinks.h"
 #include "connectors/record_source.h"
+#include "connectors/webhook_sink.h"
 #include "core/parallel_pipeline.h"
 #include "core/pipeline.h"
 #include "dsl/rule_set_loader.h"
@@ -29,8 +31,13 @@ NDJSON alert per match, in input order.
 
   --rules PATH            a .sql file or a folder of them (recursive); repeatable
   --output DEST           where alerts go; repeatable (every alert goes to each):
-                          - (stdout, the default), a FILE, or kafka://BROKERS/TOPIC
-                          (key = rule name, value = the alert's JSON)
+                          - (stdout, the default), a FILE, kafka://BROKERS/TOPIC
+                          (key = rule name, value = the alert's JSON), or an
+                          http(s):// webhook (JSON array of up to 100 alerts per
+                          POST; retried with backoff on 408/429/5xx and network
+                          errors for about a minute, then the run stops)
+  --webhook-header H      "Name: value" sent with every webhook POST (e.g. an
+                          Authorization header); repeatable; never printed
   --dead-letter DEST      bad records go here (NDJSON with reason and position):
                           a FILE or kafka://BROKERS/TOPIC; without it they are
                           counted and the first few described on stderr
@@ -40,13 +47,23 @@ NDJSON alert per match, in input order.
                           Kafka are read on one thread, so that alerts go out as
                           records arrive
   --status-interval S     a status line on stderr every S seconds (default 10
-                          for Kafka, else off; 0 = off)
+                          for Kafka and --follow, else off; 0 = off)
   --engine E              compiled (default) or reference: every rule decided by
                           the reference interpreter (slow; the test oracle)
   INPUT                   a file (NDJSON, {"Records":[…]}, Firehose, CloudWatch
                           Logs or EventBridge framing; optionally gzip), a folder
                           (all files below it, sorted), or - for stdin; no INPUT
                           and no Kafka source reads stdin
+
+Files delivered over time (Firehose, CloudTrail to a synced folder):
+  --follow                keep watching the INPUT folders; a new file is read
+                          once its size and mtime stood still for --settle-ms
+                          (dot-files, *.tmp and *.partial are skipped)
+  --settle-ms N           default 5000
+  --checkpoint FILE       record each file whose alerts were delivered (written
+                          atomically); a restart skips them and reads a file it
+                          was in the middle of again. Also without --follow.
+                          Output files are appended to, not replaced.
 
 Kafka source (a consumer-group member; run several to share the partitions):
   --kafka-brokers LIST    bootstrap brokers, host:port[,host:port…]
@@ -59,13 +76,18 @@ Kafka source (a consumer-group member; run several to share the partitions):
   before them were delivered (at-least-once: after a crash an alert may repeat
   with the same alert_id, never go missing). Each message is one record.
 
-Signals: SIGINT/SIGTERM stop reading, flush, commit and exit 0 (Kafka); SIGHUP
-reloads the rules from the same paths (Kafka) — a set with errors is reported
-and the running rules are kept.
+Signals (Kafka, --follow, --checkpoint): SIGINT/SIGTERM stop reading, deliver,
+commit and exit 0; SIGHUP reloads the rules from the same paths — a set with
+errors is reported and the running rules are kept.
 
 Exit status: 0 when the run completed, 1 when the rules have errors, 2 on bad
 usage, unreadable inputs or undeliverable output.
 )";
+
+bool IsWebhookUrl(const std::string& text) {
+  auto starts = [&](const char* scheme) { return text.compare(0, std::strlen(scheme), scheme) == 0; };
+  return starts("http://") || starts("https://");
+}
 
 int UsageError(const std::string& message) {
   std::fprintf(stderr, "trailhound: %s\n\n%s", message.c_str(), kRunUsage);
@@ -138,7 +160,15 @@ class Outputs {
     std::vector<std::string> destinations = args.GetAll("output");
     if (destinations.empty()) destinations.push_back("-");
     for (const std::string& destination : destinations) {
-      if (IsKafkaUrl(destination)) {
+      if (IsWebhookUrl(destination)) {
+        WebhookSinkOptions options;
+        options.url = destination;
+        options.headers = args.GetAll("webhook-header");
+        absl::StatusOr<std::unique_ptr<WebhookAlertSink>> webhook = WebhookAlertSink::Create(std::move(options));
+        if (!webhook.ok()) return webhook.status();
+        webhooks_.push_back(webhook->get());
+        owned_alert_sinks_.push_back(std::move(*webhook));
+      } else if (IsKafkaUrl(destination)) {
         absl::StatusOr<KafkaAddress> address = ParseKafkaUrl(destination);
         if (!address.ok()) return address.status();
         absl::StatusOr<KafkaProducer*> producer = ProducerFor(address->brokers, kafka_settings);
@@ -172,6 +202,18 @@ class Outputs {
   }
 
   AlertSink& alerts() { return alerts_; }
+
+  // ", webhook URL: N sent, M retried, …" for the status line.
+  std::string StatusText() const {
+    std::string out;
+    for (const WebhookAlertSink* webhook : webhooks_) {
+      WebhookSinkStats stats = webhook->stats();
+      out += ", webhook " + webhook->display_url() + ": " + std::to_string(stats.sent) + " sent, " +
+             std::to_string(stats.queued) + " queued, " + std::to_string(stats.retried) + " retried, " +
+             std::to_string(stats.failed) + " failed";
+    }
+    return out;
+  }
   CountedDeadLetters& dead_letters() { return *dead_letters_; }
 
   // Everything written so far has arrived (or the error says what did not).
@@ -197,6 +239,7 @@ class Outputs {
 
   std::vector<std::pair<std::string, std::unique_ptr<KafkaProducer>>> producers_;
   std::vector<std::unique_ptr<AlertSink>> owned_alert_sinks_;
+  std::vector<const WebhookAlertSink*> webhooks_;
   AlertFanOut alerts_;
   std::unique_ptr<DeadLetterSink> letter_destination_;
   std::unique_ptr<CountedDeadLetters> dead_letters_;
@@ -340,12 +383,12 @@ class SerialRun {
     PipelineStats totals = Totals();
     double seconds = std::chrono::duration<double>(now - last_status_).count();
     std::string extra = source_.StatusText();
-    std::fprintf(stderr, "trailhound: status: %llu records (%.0f/s), %llu alerts, %llu dead letters%s%s\n",
+    std::fprintf(stderr, "trailhound: status: %llu records (%.0f/s), %llu alerts, %llu dead letters%s%s%s\n",
                  static_cast<unsigned long long>(totals.records),
                  seconds > 0 ? (totals.records - records_at_last_status_) / seconds : 0.0,
                  static_cast<unsigned long long>(totals.alerts),
                  static_cast<unsigned long long>(outputs_.dead_letters().count()), extra.empty() ? "" : ", ",
-                 extra.c_str());
+                 extra.c_str(), outputs_.StatusText().c_str());
     records_at_last_status_ = totals.records;
     last_status_ = now;
   }
@@ -428,8 +471,8 @@ int RunCommand(int argc, char** argv) {
   }
   CommandLine args(argc, argv,
                    {"rules", "output", "dead-letter", "max-record-bytes", "threads", "status-interval", "engine",
-                    "kafka-brokers", "kafka-topic", "kafka-group", "X"},
-                   {});
+                    "kafka-brokers", "kafka-topic", "kafka-group", "X", "webhook-header", "checkpoint", "settle-ms"},
+                   {"follow"});
   if (!args.ok()) return UsageError(args.error());
   RunSettings settings;
   settings.rule_paths = args.GetAll("rules");
@@ -458,7 +501,19 @@ int RunCommand(int argc, char** argv) {
     }
     if (!args.positional().empty()) return UsageError("INPUT files and a Kafka source do not mix");
   }
-  uint64_t status_seconds = from_kafka ? 10 : 0;
+  FollowOptions follow;
+  follow.watch = args.Has("follow");
+  follow.checkpoint_path = args.Get("checkpoint");
+  bool from_followed_files = follow.watch || !follow.checkpoint_path.empty();
+  if (from_followed_files && (from_kafka || args.positional().empty())) {
+    return UsageError("--follow and --checkpoint need INPUT folders or files");
+  }
+  uint64_t settle_ms = 5000;
+  if (args.Has("settle-ms") && !ParseCount(args.Get("settle-ms"), settle_ms)) {
+    return UsageError("--settle-ms needs a number of milliseconds");
+  }
+  follow.settle = std::chrono::milliseconds(settle_ms);
+  uint64_t status_seconds = from_kafka || follow.watch ? 10 : 0;
   if (args.Has("status-interval") && !ParseCount(args.Get("status-interval"), status_seconds)) {
     return UsageError("--status-interval needs a number of seconds");
   }
@@ -469,10 +524,10 @@ int RunCommand(int argc, char** argv) {
     std::fprintf(stderr, "trailhound: not running: the rules have errors\n");
     return 1;
   }
-  // A run that resumes (from Kafka offsets) adds to its files rather than
-  // erasing what the run before it delivered.
+  // A run that resumes (from Kafka offsets or a checkpoint) adds to its files
+  // rather than erasing what the run before it delivered.
   Outputs outputs;
-  absl::Status opened = outputs.Open(args, kafka_settings, /*append=*/from_kafka);
+  absl::Status opened = outputs.Open(args, kafka_settings, /*append=*/from_kafka || from_followed_files);
   if (!opened.ok()) return UsageError(std::string(opened.message()));
 
   std::unique_ptr<RecordSource> source;
@@ -493,6 +548,12 @@ int RunCommand(int argc, char** argv) {
     if (!opened_consumer.ok()) return UsageError(std::string(opened_consumer.status().message()));
     consumer = opened_consumer->get();
     source = std::move(*opened_consumer);
+    InstallSignalHandlers();
+  } else if (from_followed_files) {
+    absl::StatusOr<std::unique_ptr<RecordSource>> files =
+        OpenFollowedInputs(args.positional(), source_options, follow, outputs.dead_letters());
+    if (!files.ok()) return UsageError(std::string(files.status().message()));
+    source = std::move(*files);
     InstallSignalHandlers();
   } else {
     bool stdin_input = args.positional().empty() ||
