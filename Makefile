@@ -28,6 +28,14 @@ test: build
 bench: build
 	python3 bench/run_bench.py --build-dir $(BUILD_DIR) $(BENCH_ARGS)
 
+# End to end through a real Kafka broker (scripts/kafka): trailhound run
+# between topics, fed by trailhound replay at 10,000/s, 50,000/s and full
+# speed; records/s, MB/s and alert latency p50/p99 per configuration. E.g.
+# make bench-kafka KAFKA_BENCH_ARGS="--records 50000 --seconds 5" for a quick run.
+.PHONY: bench-kafka
+bench-kafka: build
+	python3 bench/kafka_bench.py --build-dir $(BUILD_DIR) $(KAFKA_BENCH_ARGS)
+
 # libFuzzer targets (rule parser; record extraction + matching vs the
 # reference interpreter), FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 600
