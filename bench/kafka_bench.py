@@ -16,7 +16,7 @@ Then, one configuration after the other (the pipeline keeps running):
                     --measure-alerts alerts --measure-json FILE
 
 at 10,000 and 50,000 records/s (each about --seconds long, the data looped as
-often as needed) and as fast as possible (the data once). Per configuration it
+often as needed) and as fast as possible (the data --max-loop times, 3). Per configuration it
 prints what replay sent (records/s, MB/s, over send + acknowledgement), the
 end-to-end alert latency (p50, p95, p99, max: from handing a record to the
 producer to receiving its alert), and the pipeline's rate: records / the time
@@ -31,7 +31,7 @@ record was acknowledged.
 
 Usage:
   bench/kafka_bench.py [--build-dir build] [--records 200000] [--rates 10000,50000,max]
-                       [--seconds 20] [--rules rules/] [--partitions 4]
+                       [--seconds 20] [--max-loop 3] [--rules rules/] [--partitions 4]
                        [--threads 1] [--bootstrap HOST:PORT] [--json FILE]
   make bench-kafka
 """
@@ -204,6 +204,8 @@ def main():
                         help="comma-separated records/s; 'max' = as fast as possible (default 10000,50000,max)")
     parser.add_argument("--seconds", type=float, default=20,
                         help="approximate length of each paced configuration (default 20)")
+    parser.add_argument("--max-loop", type=int, default=3,
+                        help="how often the full-speed configuration sends the data (default 3)")
     parser.add_argument("--rules", default=str(ROOT / "rules"), help="rules of the pipeline (default rules/)")
     parser.add_argument("--partitions", type=int, default=4, help="partitions of cloudtrail and alerts (default 4)")
     parser.add_argument("--threads", type=int, default=0, help="trailhound run --threads (default: its own)")
@@ -256,7 +258,7 @@ def main():
 
         for rate in rates:
             label = "max" if rate is None else f"{rate:g}/s"
-            loops = 1 if rate is None else max(1, math.ceil(rate * args.seconds / args.records))
+            loops = args.max_loop if rate is None else max(1, math.ceil(rate * args.seconds / args.records))
             pipeline.check_alive()
             summary = replay(trailhound, data, bootstrap, rate, loops, args.measure_timeout, workdir,
                              "max" if rate is None else f"{rate:g}")

@@ -71,7 +71,9 @@ End-to-end latency (Kafka only):
                           the end of that topic; every alert whose source
                           (topic, partition, offset) is a record sent by this
                           replay gives one latency sample: from handing the
-                          record to the producer to receiving the alert
+                          record to the producer to receiving the alert (it
+                          keeps about 50 bytes per record sent, so mind long
+                          --loop 0 runs)
   --measure-timeout S     after the last record is acknowledged, wait up to S
                           seconds for late alerts (default 10); it ends sooner
                           once no alert came for 1 s and twice the slowest
