@@ -20,8 +20,11 @@ build: deps $(BUILD_DIR)/build.ninja
 demo: build
 	@scripts/demo.sh $(BUILD_DIR)
 
+# Every test, the Kafka ones (label kafka) against a real KRaft broker that
+# scripts/kafka/with-broker.sh starts on a free loopback port and stops after.
 test: build
-	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS) -LE kafka
+	scripts/kafka/fetch.sh
+	cd $(BUILD_DIR) && $(CURDIR)/scripts/kafka/with-broker.sh ctest --output-on-failure -j$(JOBS)
 
 # trailhound beside a bare simdjson pass and DuckDB on 1,000,000 generated
 # records; e.g. make bench BENCH_ARGS="--records 200000" for a quick run.
@@ -42,12 +45,10 @@ FUZZ_SECONDS ?= 600
 fuzz: deps
 	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
-# A real KRaft broker (Apache Kafka from Maven Central), started and stopped
-# around a round-trip through librdkafka. Not yet part of `make test`: no
-# Kafka feature uses it yet (issue 5).
+# Only the Kafka tests (label kafka), beside their own broker.
 kafka-smoke: build
 	scripts/kafka/fetch.sh
-	cd $(BUILD_DIR) && ctest --output-on-failure -L kafka
+	cd $(BUILD_DIR) && $(CURDIR)/scripts/kafka/with-broker.sh ctest --output-on-failure -L kafka
 
 clean:
 	rm -rf $(BUILD_DIR) build-fuzz

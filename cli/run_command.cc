@@ -505,7 +505,11 @@ int RunCommand(int argc, char** argv) {
   follow.watch = args.Has("follow");
   follow.checkpoint_path = args.Get("checkpoint");
   bool from_followed_files = follow.watch || !follow.checkpoint_path.empty();
-  if (from_followed_files && (from_kafka || args.positional().empty())) {
+  if (from_followed_files && from_kafka) {
+    return UsageError("--follow and --checkpoint are for INPUT folders; a Kafka source resumes from its "
+                      "committed offsets");
+  }
+  if (from_followed_files && args.positional().empty()) {
     return UsageError("--follow and --checkpoint need INPUT folders or files");
   }
   uint64_t settle_ms = 5000;
@@ -518,6 +522,9 @@ int RunCommand(int argc, char** argv) {
     return UsageError("--status-interval needs a number of seconds");
   }
   settings.status_interval = std::chrono::seconds(status_seconds);
+  // Before the rules load: a SIGTERM that arrives while they compile must
+  // still end the run cleanly (it stops before the first record).
+  if (from_kafka || from_followed_files) InstallSignalHandlers();
 
   std::unique_ptr<const CompiledRuleSet> rules = LoadAndCompile(settings.rule_paths);
   if (rules == nullptr) {
@@ -548,13 +555,11 @@ int RunCommand(int argc, char** argv) {
     if (!opened_consumer.ok()) return UsageError(std::string(opened_consumer.status().message()));
     consumer = opened_consumer->get();
     source = std::move(*opened_consumer);
-    InstallSignalHandlers();
   } else if (from_followed_files) {
     absl::StatusOr<std::unique_ptr<RecordSource>> files =
         OpenFollowedInputs(args.positional(), source_options, follow, outputs.dead_letters());
     if (!files.ok()) return UsageError(std::string(files.status().message()));
     source = std::move(*files);
-    InstallSignalHandlers();
   } else {
     bool stdin_input = args.positional().empty() ||
                        std::find(args.positional().begin(), args.positional().end(), "-") != args.positional().end();

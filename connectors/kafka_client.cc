@@ -319,15 +319,13 @@ absl::Status KafkaSource::CommitOffsets(bool synchronous, const rd_kafka_topic_p
     }
   }
   rd_kafka_topic_partition_list_destroy(offsets);
-  last_commit_ = std::chrono::steady_clock::now();
   return status;
 }
 
 absl::Status KafkaSource::Commit(bool final) {
+  // The run loop delivers (and so commits) at most every 100 ms under load:
+  // asynchronous commits that often cost the broker little.
   if (closed_) return absl::OkStatus();
-  if (!final && std::chrono::steady_clock::now() - last_commit_ < options_.commit_interval) {
-    return absl::OkStatus();
-  }
   return CommitOffsets(final, nullptr);
 }
 
@@ -375,15 +373,23 @@ std::string KafkaSource::StatusText() {
   rd_kafka_topic_partition_list_t* assigned = nullptr;
   if (rd_kafka_assignment(client_, &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR) return "";
   std::string out = "lag";
-  if (assigned->cnt == 0) out += " (no partitions assigned)";
+  if (assigned->cnt == 0) out += " (waiting for partitions)";
   for (int i = 0; i < assigned->cnt; ++i) {
     const rd_kafka_topic_partition_t& partition = assigned->elems[i];
     int64_t low = 0, high = -1;
     rd_kafka_get_watermark_offsets(client_, partition.topic, partition.partition, &low, &high);
     auto progress = progress_.find({partition.topic, partition.partition});
-    int64_t next = progress != progress_.end() ? progress->second.next_offset : low;
+    // Before the first record of a partition: where fetching starts (the
+    // committed offset), once librdkafka knows it.
+    int64_t next = progress != progress_.end() ? progress->second.next_offset : -1;
+    if (next < 0) {
+      rd_kafka_topic_partition_list_t* position = rd_kafka_topic_partition_list_new(1);
+      rd_kafka_topic_partition_list_add(position, partition.topic, partition.partition);
+      if (rd_kafka_position(client_, position) == RD_KAFKA_RESP_ERR_NO_ERROR) next = position->elems[0].offset;
+      rd_kafka_topic_partition_list_destroy(position);
+    }
     absl::StrAppend(&out, " ", TopicPartition(partition.topic, partition.partition), "=",
-                    high < 0 ? "?" : std::to_string(std::max<int64_t>(0, high - next)));
+                    high < 0 || next < 0 ? "?" : std::to_string(std::max<int64_t>(0, high - next)));
   }
   rd_kafka_topic_partition_list_destroy(assigned);
   return out;

@@ -120,7 +120,6 @@ struct KafkaSourceOptions {
   std::string group;
   uint64_t max_record_bytes = 1 << 20;
   std::chrono::milliseconds poll_interval{100};
-  std::chrono::milliseconds commit_interval{1000};  // async commits at most this often
   // Called before partitions are taken away in a rebalance: the caller
   // flushes its sinks, so that the source can commit every record it
   // returned before another consumer resumes from the committed offsets.
@@ -172,7 +171,6 @@ class KafkaSource : public RecordSource {
     bool uncommitted = false;
   };
   std::map<std::pair<std::string, int32_t>, Progress> progress_;
-  std::chrono::steady_clock::time_point last_commit_{};
   bool closed_ = false;
   absl::Status rebalance_error_;
 };

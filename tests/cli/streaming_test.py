@@ -442,11 +442,8 @@ class StreamingTest(unittest.TestCase):
         self.assert_usage_error(["--follow", *kafka, inbox], "INPUT files and a Kafka source do not mix")
         self.assert_usage_error(["--follow", "--kafka-topic", "t", inbox], "a Kafka source needs")
 
-    # Bug: `run --follow` with a complete Kafka source and no INPUT says
-    # "--follow and --checkpoint need INPUT folders or files"; adding an INPUT
-    # then fails with "INPUT files and a Kafka source do not mix". The first
-    # message should say that --follow does not apply to a Kafka source.
-    @unittest.expectedFailure
+    # --follow with a Kafka source once said "need INPUT folders", and then,
+    # with an INPUT, "INPUT files and a Kafka source do not mix".
     def test_follow_with_a_kafka_source_says_they_do_not_mix(self):
         kafka = ["--kafka-brokers", "127.0.0.1:1", "--kafka-topic", "t", "--kafka-group", "g"]
         stderr = self.assert_usage_error(["--follow", *kafka], "trailhound: ")
