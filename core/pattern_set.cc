@@ -1,5 +1,6 @@
 #include "core/pattern_set.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 
@@ -33,6 +34,37 @@ bool CompilesAlone(const std::string& expression, unsigned flags, std::string& e
   hs_free_database(database);
   return true;
 }
+
+// The largest count in a {n}, {n,} or {n,m} repeat of `regex` (0 when none).
+uint64_t LargestBoundedRepeat(std::string_view regex) {
+  uint64_t largest = 0;
+  for (size_t i = 0; i < regex.size(); ++i) {
+    if (regex[i] == '\\') {
+      ++i;  // an escaped character, e.g. \{
+      continue;
+    }
+    if (regex[i] != '{') continue;
+    uint64_t count = 0;
+    bool digits = false;
+    size_t j = i + 1;
+    for (; j < regex.size() && (std::isdigit(static_cast<unsigned char>(regex[j])) || regex[j] == ','); ++j) {
+      if (regex[j] == ',') {
+        largest = std::max(largest, count);
+        count = 0;
+        continue;
+      }
+      digits = true;
+      count = std::min<uint64_t>(count * 10 + (regex[j] - '0'), 1u << 30);
+    }
+    if (digits && j < regex.size() && regex[j] == '}') largest = std::max(largest, count);
+  }
+  return largest;
+}
+
+// Past this, a bounded repeat ('[^a]{1000}', '.{500,}') makes Hyperscan build
+// a large automaton: over a second of start-up per pattern (found by the rule
+// fuzzer). RE2 compiles such patterns lazily.
+constexpr uint64_t kMaxHyperscanRepeat = 50;
 
 int OnMatch(unsigned int id, unsigned long long, unsigned long long, unsigned int, void* context) {
   static_cast<std::vector<uint32_t>*>(context)->push_back(id);
@@ -96,6 +128,12 @@ absl::Status PatternSet::Build(size_t max_bytes) {
       // Unicode classes expand to large automata: '\pL{20}' takes Hyperscan
       // seconds to compile (found by the rule fuzzer). RE2 handles them lazily.
       entry.rejected_because = "Unicode class, left to RE2 to keep start-up fast";
+      fallback_ids_.push_back(id);
+      continue;
+    }
+    if (entry.spec.kind == PatternSpec::Kind::kRegex && LargestBoundedRepeat(entry.hyperscan) > kMaxHyperscanRepeat) {
+      entry.rejected_because = absl::StrCat("a repeat count over ", kMaxHyperscanRepeat,
+                                            ", left to RE2 to keep start-up fast");
       fallback_ids_.push_back(id);
       continue;
     }
