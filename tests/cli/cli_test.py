@@ -31,6 +31,16 @@ class CliTest(unittest.TestCase):
     def path(self, name):
         return os.path.join(self.dir, name)
 
+    def test_kafka_settings_never_print_secret_values(self):
+        kafka = ["run", "--rules", os.path.join(REPO, "rules"), "--kafka-brokers", "127.0.0.1:1", "--kafka-topic", "t", "--kafka-group", "g"]
+        for bad in (["-X", "no.such.setting=zz"], ["-X", "security.protocol=hunter2"], ["-Xsasl.password"],
+                    ["--output", "kafka://nobroker"]):
+            with self.subTest(bad=bad):
+                result = run(*kafka, "-X", "sasl.password=hunter2", "-X", "ssl.key.password=hunter2", *bad)
+                self.assertEqual(result.returncode, 2, result.stderr)
+                self.assertNotIn(b"hunter2", result.stderr + result.stdout)
+                self.assertIn(b"trailhound: ", result.stderr)
+
     def test_help_on_every_command(self):
         for command in ["run", "check", "explain", "gen"]:
             result = run(command, "--help")
