@@ -495,19 +495,15 @@ absl::StatusOr<std::unique_ptr<RecordSource>> OpenFollowedInputs(
     if (input == "-") {
       return absl::InvalidArgumentError("--follow and --checkpoint cannot read stdin");
     }
-    std::error_code error;
-    fs::file_status status = fs::status(input, error);
-    if (status.type() == fs::file_type::not_found) {
-      return absl::NotFoundError(absl::StrCat("input not found: ", input));
-    }
-    if (error) return absl::ErrnoToStatus(error.value(), absl::StrCat("cannot access ", input));
-    if (fs::is_directory(status)) {
+    absl::StatusOr<fs::file_status> status = StatInput(input);
+    if (!status.ok()) return status.status();
+    if (fs::is_directory(*status)) {
       if (!follow.checkpoint_path.empty() && IsWithin(follow.checkpoint_path, input)) {
         return absl::InvalidArgumentError(
             absl::StrCat("checkpoint ", follow.checkpoint_path, " is inside the input directory ",
                          input, ": it would be read as input"));
       }
-    } else if (!fs::is_regular_file(status)) {
+    } else if (!fs::is_regular_file(*status)) {
       return absl::InvalidArgumentError(
           absl::StrCat("--follow and --checkpoint read regular files and directories: ", input));
     }

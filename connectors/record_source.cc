@@ -861,6 +861,16 @@ std::unique_ptr<RecordStream> OpenRecordStream(std::string name, int fd, bool ow
                                         options, dead_letters, parsers.document, parsers.event);
 }
 
+absl::StatusOr<fs::file_status> StatInput(const std::string& input) {
+  std::error_code error;
+  fs::file_status status = fs::status(input, error);
+  if (status.type() == fs::file_type::not_found) {
+    return absl::NotFoundError(absl::StrCat("input not found: ", input));
+  }
+  if (error) return absl::ErrnoToStatus(error.value(), absl::StrCat("cannot access ", input));
+  return status;
+}
+
 absl::Status ListRegularFiles(const std::string& dir, std::vector<std::string>& paths) {
   std::vector<std::string> found;
   std::error_code error;
@@ -887,13 +897,9 @@ absl::StatusOr<std::unique_ptr<RecordSource>> OpenInputs(
       paths.push_back(input);
       continue;
     }
-    std::error_code error;
-    fs::file_status status = fs::status(input, error);
-    if (status.type() == fs::file_type::not_found) {
-      return absl::NotFoundError(absl::StrCat("input not found: ", input));
-    }
-    if (error) return absl::ErrnoToStatus(error.value(), absl::StrCat("cannot access ", input));
-    if (fs::is_directory(status)) {
+    absl::StatusOr<fs::file_status> status = StatInput(input);
+    if (!status.ok()) return status.status();
+    if (fs::is_directory(*status)) {
       absl::Status listed = ListRegularFiles(input, paths);
       if (!listed.ok()) return listed;
     } else {

@@ -4,6 +4,7 @@
 // (follow_source.h) so that both read files the same way. Not a public API.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include <simdjson.h>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "connectors/record_source.h"
 #include "core/dead_letter.h"
 
@@ -40,6 +42,10 @@ std::unique_ptr<RecordStream> OpenRecordStream(std::string name, int fd, bool ow
                                                const SourceOptions& options,
                                                DeadLetterSink& dead_letters,
                                                FramingParsers& parsers);
+
+// What `input` (a path given on the command line) is; NotFound ("input not
+// found: …") when it does not exist, another error when it cannot be examined.
+absl::StatusOr<std::filesystem::file_status> StatInput(const std::string& input);
 
 // Appends the regular files below `dir` (recursively, not following symlinked
 // directories), sorted by path.
