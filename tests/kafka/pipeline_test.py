@@ -138,7 +138,10 @@ class Broker:
 
 
 class Trailhound:
-    """One `trailhound run` consumer in the background."""
+    """One `trailhound run` consumer in the background; every one still
+    running when the test ends (a failure exits early) is killed."""
+
+    started = []
 
     def __init__(self, binary, broker, rules, topic, group, work, name):
         self.stderr_path = os.path.join(work, name + ".stderr")
@@ -149,6 +152,7 @@ class Trailhound:
                    "--max-record-bytes", str(MAX_RECORD_BYTES), "--status-interval", "1"] + GROUP_SETTINGS
         self.stderr_file = open(self.stderr_path, "w")
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self.stderr_file)
+        Trailhound.started.append(self.process)
 
     def poll(self):
         return self.process.poll()
@@ -428,6 +432,10 @@ def main():
             print("unknown scenario " + scenario)
             return 2
     finally:
+        for process in Trailhound.started:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
         shutil.rmtree(work, ignore_errors=True)
     print("PASS: " + scenario)
     return 0
