@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 #include "core/like_pattern.h"
@@ -23,7 +24,21 @@ void AppendLiteral(std::string& out, unsigned char c) {
   }
 }
 
-bool CompilesAlone(const std::string& expression, unsigned flags, std::string& error) {
+// Whether Hyperscan accepts the pattern's syntax and features (parsing only;
+// building its automaton costs milliseconds, times thousands of patterns).
+bool HyperscanParses(const std::string& expression, unsigned flags, std::string& error) {
+  hs_expr_info_t* info = nullptr;
+  hs_compile_error_t* compile_error = nullptr;
+  if (hs_expression_info(expression.c_str(), flags, &info, &compile_error) != HS_SUCCESS) {
+    error = compile_error != nullptr ? compile_error->message : "rejected";
+    hs_free_compile_error(compile_error);
+    return false;
+  }
+  std::free(info);  // allocated with Hyperscan's misc allocator, malloc by default
+  return true;
+}
+
+bool BuildsAlone(const std::string& expression, unsigned flags, std::string& error) {
   hs_database_t* database = nullptr;
   hs_compile_error_t* compile_error = nullptr;
   if (hs_compile(expression.c_str(), flags, HS_MODE_BLOCK, nullptr, &database, &compile_error) != HS_SUCCESS) {
@@ -34,6 +49,8 @@ bool CompilesAlone(const std::string& expression, unsigned flags, std::string& e
   hs_free_database(database);
   return true;
 }
+
+constexpr int kMaxBuildFailures = 4;
 
 // The largest count in a {n}, {n,} or {n,m} repeat of `regex` (0 when none).
 uint64_t LargestBoundedRepeat(std::string_view regex) {
@@ -103,9 +120,8 @@ uint32_t PatternSet::Add(PatternSpec spec) {
 }
 
 absl::Status PatternSet::Build(size_t max_bytes) {
-  std::vector<const char*> expressions;
-  std::vector<unsigned> flags;
-  std::vector<unsigned> ids;
+  std::vector<uint32_t> candidates;  // patterns for the Hyperscan database
+  std::vector<unsigned> candidate_flags;
   for (uint32_t id = 0; id < patterns_.size(); ++id) {
     Entry& entry = patterns_[id];
     unsigned entry_flags = kCommonFlags;
@@ -137,24 +153,65 @@ absl::Status PatternSet::Build(size_t max_bytes) {
       fallback_ids_.push_back(id);
       continue;
     }
-    if (!CompilesAlone(entry.hyperscan, entry_flags, entry.rejected_because)) {
+    if (!HyperscanParses(entry.hyperscan, entry_flags, entry.rejected_because)) {
       fallback_ids_.push_back(id);
       continue;
     }
-    entry.in_hyperscan = true;
-    expressions.push_back(entry.hyperscan.c_str());
-    flags.push_back(entry_flags);
-    ids.push_back(static_cast<unsigned>(hyperscan_ids_.size()));
+    candidates.push_back(id);
+    candidate_flags.push_back(entry_flags);
+  }
+  // One database for all; a pattern that parses but cannot be built (too
+  // large, …) is named by the error: it goes to RE2 and the rest is built
+  // again. After a few such, each pattern is tried alone to find them all.
+  int failures = 0;
+  while (!candidates.empty()) {
+    if (failures == kMaxBuildFailures) {
+      std::vector<uint32_t> kept;
+      std::vector<unsigned> kept_flags;
+      for (size_t i = 0; i < candidates.size(); ++i) {
+        if (BuildsAlone(patterns_[candidates[i]].hyperscan, candidate_flags[i],
+                        patterns_[candidates[i]].rejected_because)) {
+          kept.push_back(candidates[i]);
+          kept_flags.push_back(candidate_flags[i]);
+        } else {
+          fallback_ids_.push_back(candidates[i]);
+        }
+      }
+      candidates = std::move(kept);
+      candidate_flags = std::move(kept_flags);
+      if (candidates.empty()) break;
+    }
+    std::vector<const char*> expressions;
+    std::vector<unsigned> ids;
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      expressions.push_back(patterns_[candidates[i]].hyperscan.c_str());
+      ids.push_back(static_cast<unsigned>(i));
+    }
+    hs_compile_error_t* compile_error = nullptr;
+    if (hs_compile_multi(expressions.data(), candidate_flags.data(), ids.data(),
+                         static_cast<unsigned>(expressions.size()), HS_MODE_BLOCK, nullptr, &database_,
+                         &compile_error) == HS_SUCCESS) {
+      break;
+    }
+    std::string message = compile_error != nullptr ? compile_error->message : "unknown error";
+    int culprit = compile_error != nullptr ? compile_error->expression : -1;
+    hs_free_compile_error(compile_error);
+    database_ = nullptr;
+    if (culprit < 0 || failures == kMaxBuildFailures) {
+      return absl::ResourceExhaustedError(absl::StrCat("cannot build the pattern database: ", message));
+    }
+    ++failures;
+    patterns_[candidates[culprit]].rejected_because = message;
+    fallback_ids_.push_back(candidates[culprit]);
+    candidates.erase(candidates.begin() + culprit);
+    candidate_flags.erase(candidate_flags.begin() + culprit);
+  }
+  std::sort(fallback_ids_.begin(), fallback_ids_.end());
+  for (uint32_t id : candidates) {
+    patterns_[id].in_hyperscan = true;
     hyperscan_ids_.push_back(id);
   }
-  if (expressions.empty()) return absl::OkStatus();
-  hs_compile_error_t* compile_error = nullptr;
-  if (hs_compile_multi(expressions.data(), flags.data(), ids.data(), static_cast<unsigned>(expressions.size()),
-                       HS_MODE_BLOCK, nullptr, &database_, &compile_error) != HS_SUCCESS) {
-    std::string message = compile_error != nullptr ? compile_error->message : "unknown error";
-    hs_free_compile_error(compile_error);
-    return absl::ResourceExhaustedError(absl::StrCat("cannot build the pattern database: ", message));
-  }
+  if (database_ == nullptr) return absl::OkStatus();
   hs_database_size(database_, &database_bytes_);
   if (database_bytes_ > max_bytes) {
     return absl::ResourceExhaustedError(absl::StrCat("pattern database needs ", database_bytes_,
