@@ -253,6 +253,21 @@ absl::Status RecordView::Extract(std::string_view bytes) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// The key as written, without copying, when it holds no escape (almost
+// always); a null view when it does. Stage 1 validated the string, and the
+// input is padded, so the scan stops at its closing quote.
+std::string_view RawKey(ondemand::field& field) {
+  const char* start = field.key().raw();
+  const char* end = start;
+  while (*end != '"' && *end != '\\') ++end;
+  if (*end == '\\') return {};
+  return {start, static_cast<size_t>(end - start)};
+}
+
+}  // namespace
+
 simdjson::error_code RecordView::VisitObject(ondemand::object object, int32_t node_index, size_t depth) {
   const PathTrie::Node& node = trie_.node(node_index);
   if (depth > limits_.max_depth) {
@@ -277,8 +292,8 @@ simdjson::error_code RecordView::VisitObject(ondemand::object object, int32_t no
   for (auto field_result : object) {
     ondemand::field field;
     SIMDJSON_TRY(std::move(field_result).get(field));
-    std::string_view key;
-    SIMDJSON_TRY(field.unescaped_key().get(key));
+    std::string_view key = RawKey(field);
+    if (key.data() == nullptr) SIMDJSON_TRY(field.unescaped_key().get(key));  // has escapes
     int32_t child = node.FindKey(key);
     if (child < 0 || node_visit_[child] == visit) continue;
     node_visit_[child] = visit;
