@@ -1,6 +1,7 @@
 #include "cli/run_command.h"
 
 #include <signal.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -269,6 +270,16 @@ struct RunSettings {
   std::chrono::seconds status_interval{0};
 };
 
+// steady_clock's time at a few ms resolution (CLOCK_MONOTONIC_COARSE, the
+// same clock): read once per record, the full-resolution clock cost 2% of a
+// run of three rules.
+std::chrono::steady_clock::time_point CoarseNow() {
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+  return std::chrono::steady_clock::time_point(std::chrono::seconds(now.tv_sec) +
+                                               std::chrono::nanoseconds(now.tv_nsec));
+}
+
 constexpr int kMaxInputErrorsInARow = 1000;  // a finite source that only fails: stop rather than spin
 constexpr uint64_t kRecordsPerDelivery = 20000;
 constexpr auto kDeliveryInterval = std::chrono::milliseconds(100);
@@ -308,7 +319,7 @@ class SerialRun {
         pipeline_->Process(record.bytes, record.position);
         ++undelivered_;
       }
-      auto now = std::chrono::steady_clock::now();
+      auto now = CoarseNow();
       bool letters_waiting = outputs_.dead_letters().count() != delivered_letters_;
       bool due = undelivered_ >= kRecordsPerDelivery || (!*more && (undelivered_ > 0 || letters_waiting)) ||
                  (now - last_delivery_ >= kDeliveryInterval && (undelivered_ > 0 || letters_waiting)) ||
