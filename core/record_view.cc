@@ -1,5 +1,7 @@
 #include "core/record_view.h"
 
+#include <immintrin.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -256,14 +258,22 @@ absl::Status RecordView::Extract(std::string_view bytes) {
 namespace {
 
 // The key as written, without copying, when it holds no escape (almost
-// always); a null view when it does. Stage 1 validated the string, and the
-// input is padded, so the scan stops at its closing quote.
+// always); a null view when it does. Stage 1 validated the string, so a quote
+// ends it; the input is padded (SIMDJSON_PADDING), so reading 16 bytes at a
+// time past that quote stays inside the buffer.
 std::string_view RawKey(ondemand::field& field) {
   const char* start = field.key().raw();
-  const char* end = start;
-  while (*end != '"' && *end != '\\') ++end;
-  if (*end == '\\') return {};
-  return {start, static_cast<size_t>(end - start)};
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  for (size_t offset = 0;; offset += 16) {
+    __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(start + offset));
+    unsigned quotes = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, quote)));
+    unsigned backslashes = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, backslash)));
+    if ((quotes | backslashes) == 0) continue;
+    unsigned first = static_cast<unsigned>(__builtin_ctz(quotes | backslashes));
+    if (backslashes & (1u << first)) return {};
+    return {start, offset + first};
+  }
 }
 
 }  // namespace
