@@ -125,15 +125,47 @@ simdjson::error_code ReadValue(ondemand::value& value, ondemand::json_type type,
 
 }  // namespace
 
-int32_t PathTrie::Node::FindKey(std::string_view key) const {
-  if (key_list.size() <= 16) {
-    for (const auto& [name, child] : key_list) {
-      if (name.size() == key.size() && std::memcmp(name.data(), key.data(), key.size()) == 0) return child;
+uint64_t KeyTable::Prefix(std::string_view key) {
+  uint64_t prefix = 0;
+  std::memcpy(&prefix, key.data(), std::min<size_t>(key.size(), sizeof(prefix)));
+  return prefix;
+}
+
+size_t KeyTable::Home(uint64_t prefix, size_t length) const {
+  uint64_t hash = (prefix ^ (length * 0x9E3779B97F4A7C15ull)) * 0xBF58476D1CE4E5B9ull;
+  return static_cast<size_t>(hash >> 32) & (entries_.size() - 1);
+}
+
+void KeyTable::Place(Entry entry) {
+  size_t index = Home(entry.prefix, entry.length);
+  while (entries_[index].child >= 0) index = (index + 1) & (entries_.size() - 1);
+  entries_[index] = std::move(entry);
+}
+
+void KeyTable::Insert(const std::string& key, int32_t child) {
+  if ((count_ + 1) * 2 > entries_.size()) {
+    std::vector<Entry> old = std::move(entries_);
+    entries_.assign(std::max<size_t>(8, old.size() * 2), Entry{});
+    for (Entry& entry : old) {
+      if (entry.child >= 0) Place(std::move(entry));
     }
-    return -1;
   }
-  auto it = keys.find(absl::string_view(key.data(), key.size()));
-  return it == keys.end() ? -1 : it->second;
+  Place(Entry{Prefix(key), key.size(), child, key});
+  ++count_;
+}
+
+int32_t KeyTable::Find(std::string_view key) const {
+  if (entries_.empty()) return -1;
+  uint64_t prefix = Prefix(key);
+  for (size_t index = Home(prefix, key.size());; index = (index + 1) & (entries_.size() - 1)) {
+    const Entry& entry = entries_[index];
+    if (entry.child < 0) return -1;
+    if (entry.length == key.size() && entry.prefix == prefix &&
+        (key.size() <= sizeof(prefix) ||
+         std::memcmp(entry.key.data() + sizeof(prefix), key.data() + sizeof(prefix), key.size() - sizeof(prefix)) == 0)) {
+      return entry.child;
+    }
+  }
 }
 
 PathTrie::PathTrie() { nodes_.emplace_back(); }
@@ -163,7 +195,7 @@ SlotId PathTrie::Add(const FieldPath& path) {
       switch (step.kind) {
         case PathStep::Kind::kKey:
           nodes_[node].keys[step.key] = next;
-          nodes_[node].key_list.emplace_back(step.key, next);
+          nodes_[node].key_table.Insert(step.key, next);
           break;
         case PathStep::Kind::kIndex: nodes_[node].indexes[step.index] = next; break;
         case PathStep::Kind::kAnyElement: nodes_[node].any_element = next; break;
@@ -309,7 +341,7 @@ simdjson::error_code RecordView::VisitObject(ondemand::object object, int32_t no
     node_visit_[child] = visit;
     SIMDJSON_TRY(VisitValue(field.value(), child, depth + 1));
     // Every wanted key seen: the rest of this object is of no interest.
-    if (++found == node.key_list.size()) break;
+    if (++found == node.key_table.size()) break;
   }
   return SUCCESS;
 }
