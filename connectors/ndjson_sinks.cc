@@ -14,6 +14,15 @@ namespace {
 constexpr size_t kBufferBytes = 1 << 20;
 constexpr uint64_t kDescribedLetters = 10;
 
+// True when the file at `path` is not empty and its last byte is not '\n'.
+bool EndsMidLine(const std::string& path) {
+  FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return false;
+  bool mid_line = std::fseek(file, -1, SEEK_END) == 0 && std::fgetc(file) != '\n';
+  std::fclose(file);
+  return mid_line;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<NdjsonWriter>> NdjsonWriter::Open(const std::string& path, bool append) {
@@ -35,6 +44,11 @@ absl::StatusOr<std::unique_ptr<NdjsonWriter>> NdjsonWriter::Open(const std::stri
   std::unique_ptr<NdjsonWriter> writer(new NdjsonWriter(file, true, path));
   writer->buffer_ = std::make_unique<char[]>(kBufferBytes);
   setvbuf(file, writer->buffer_.get(), _IOFBF, kBufferBytes);
+  if (append && EndsMidLine(path)) {
+    // A run killed mid-write left a torn last line: end it, so that it stays
+    // one bad line instead of swallowing the first line written now.
+    std::fputc('\n', file);
+  }
   return writer;
 }
 

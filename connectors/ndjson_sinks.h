@@ -17,7 +17,8 @@ namespace trailhound {
 
 // Owns a FILE* (or borrows stdout for path "-"); buffered, flushed on Flush()
 // and destruction. `append` keeps what the file holds (a run resuming from a
-// checkpoint or Kafka offsets must not erase the alerts of the last one).
+// checkpoint or Kafka offsets must not erase the alerts of the last one); a
+// torn last line (the last run was killed mid-write) is ended first.
 class NdjsonWriter {
  public:
   static absl::StatusOr<std::unique_ptr<NdjsonWriter>> Open(const std::string& path, bool append = false);

@@ -426,6 +426,26 @@ TEST_F(SinkTest, WriterWritesLinesToAFile) {
   EXPECT_EQ(ReadFile(path), "a\n{\"b\":1}\n");
 }
 
+TEST_F(SinkTest, AppendingKeepsLinesAndEndsATornLastLine) {
+  std::string path = dir_ + "/out.ndjson";
+  auto append = [&](std::string_view line) {
+    absl::StatusOr<std::unique_ptr<NdjsonWriter>> writer = NdjsonWriter::Open(path, /*append=*/true);
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    (*writer)->WriteLine(line);
+  };
+  append("a");  // a new file: nothing to end
+  append("b");
+  EXPECT_EQ(ReadFile(path), "a\nb\n");
+  Write("out.ndjson", "a\n{\"torn");  // as a run killed mid-write leaves it
+  append("c");
+  EXPECT_EQ(ReadFile(path), "a\n{\"torn\nc\n");
+  {
+    absl::StatusOr<std::unique_ptr<NdjsonWriter>> writer = NdjsonWriter::Open(path);  // not appending
+    ASSERT_TRUE(writer.ok()) << writer.status();
+  }
+  EXPECT_EQ(ReadFile(path), "");
+}
+
 TEST_F(SinkTest, WriterReportsOpenErrors) {
   absl::StatusOr<std::unique_ptr<NdjsonWriter>> writer =
       NdjsonWriter::Open(dir_ + "/no/such/dir.ndjson");
