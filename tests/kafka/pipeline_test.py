@@ -15,6 +15,9 @@ SCENARIO is one of:
              partitions, then the first leaves; no alert missing, none twice.
   reload     SIGHUP with a broken rule file keeps the old rules running; a
              fixed one is loaded and its rule fires on later records.
+  undeliverable  alerts the producer cannot send (over message.max.bytes):
+             the run stops with exit 2 without committing past them; a
+             restart with working output delivers every expected alert.
 
 The broker is TRAILHOUND_KAFKA_BOOTSTRAP (scripts/kafka/with-broker.sh sets
 it; `make test` runs ctest that way). Without it the test is skipped (77).
@@ -143,13 +146,13 @@ class Trailhound:
 
     started = []
 
-    def __init__(self, binary, broker, rules, topic, group, work, name):
+    def __init__(self, binary, broker, rules, topic, group, work, name, extra=()):
         self.stderr_path = os.path.join(work, name + ".stderr")
         command = [binary, "run", "--rules", rules, "--kafka-brokers", broker.bootstrap,
                    "--kafka-topic", topic, "--kafka-group", group,
                    "--output", "kafka://%s/%s-alerts" % (broker.bootstrap, topic),
                    "--dead-letter", "kafka://%s/%s-dead" % (broker.bootstrap, topic),
-                   "--max-record-bytes", str(MAX_RECORD_BYTES), "--status-interval", "1"] + GROUP_SETTINGS
+                   "--max-record-bytes", str(MAX_RECORD_BYTES), "--status-interval", "1"] + GROUP_SETTINGS + list(extra)
         self.stderr_file = open(self.stderr_path, "w")
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self.stderr_file)
         Trailhound.started.append(self.process)
@@ -358,6 +361,36 @@ def scenario_rebalance(binary, rules, broker, work):
     print("second consumer: " + " | ".join(second_partitions))
 
 
+def scenario_undeliverable(binary, rules, broker, work):
+    topic = "ud-" + uuid.uuid4().hex[:8]
+    group = topic + "-group"
+    records, _ = make_records(5000, 41, binary)
+    expected, _ = expected_alerts(binary, rules, records, work, topic)
+    for name in (topic, topic + "-alerts", topic + "-dead"):
+        broker.create_topic(name)
+    positions = broker.produce(topic, records)
+    # Alerts of SELECT * rules carry the whole record (~1.3 kB): over 1,000
+    # bytes the producer refuses them.
+    run = Trailhound(binary, broker, rules, topic, group, work, "undeliverable",
+                     extra=["-X", "message.max.bytes=1000"])
+    try:
+        code = run.process.wait(timeout=DEADLINE_S)
+    except subprocess.TimeoutExpired:
+        fail("trailhound kept running with undeliverable alerts:\n" + run.stderr_text())
+    stderr = run.stderr_text()
+    if code != 2 or "stopping without committing" not in stderr:
+        fail("expected exit 2 and 'stopping without committing', got %s:\n%s" % (code, stderr))
+    committed = sum(broker.committed(group, topic).values())
+    if committed >= len(records):
+        fail("the failed run committed all %d records" % committed)
+    print("the failed run stopped with exit 2 after committing %d of %d records" % (committed, len(records)))
+    run = Trailhound(binary, broker, rules, topic, group, work, "restart")
+    broker.wait_committed(group, topic, [run])
+    run.stop()
+    found = kafka_alerts(broker, topic, positions)
+    compare_alerts(expected, found, allow_duplicates=True)
+
+
 RELOAD_PROBE = """CREATE RULE reload_probe
 WITH (severity = 'low')
 AS SELECT eventName, sourceIPAddress FROM cloudtrail WHERE eventName = 'ConsoleLogin';
@@ -428,6 +461,8 @@ def main():
             scenario_rebalance(binary, rules, broker, work)
         elif scenario == "reload":
             scenario_reload(binary, rules, broker, work)
+        elif scenario == "undeliverable":
+            scenario_undeliverable(binary, rules, broker, work)
         else:
             print("unknown scenario " + scenario)
             return 2
