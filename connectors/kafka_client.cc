@@ -184,9 +184,10 @@ absl::Status KafkaProducer::Flush() {
 
 void KafkaProducer::Poll() { rd_kafka_poll(client_, 0); }
 
+// After a produce error the sinks send nothing more: the run stops at its
+// next delivery without committing, and a restart reads those records again.
 void KafkaAlertSink::Write(const Alert& alert) {
-  absl::Status produced = producer_.Produce(topic_, alert.rule, alert.ToJson());
-  if (error_.ok()) error_ = produced;
+  if (error_.ok()) error_ = producer_.Produce(topic_, alert.rule, alert.ToJson());
 }
 
 absl::Status KafkaAlertSink::Flush() {
@@ -195,8 +196,7 @@ absl::Status KafkaAlertSink::Flush() {
 }
 
 void KafkaDeadLetterSink::Write(const DeadLetter& letter) {
-  absl::Status produced = producer_.Produce(topic_, letter.reason, NdjsonDeadLetterSink::ToJson(letter));
-  if (error_.ok()) error_ = produced;
+  if (error_.ok()) error_ = producer_.Produce(topic_, letter.reason, NdjsonDeadLetterSink::ToJson(letter));
 }
 
 absl::Status KafkaDeadLetterSink::Flush() {
