@@ -78,8 +78,9 @@ Kafka source (a consumer-group member; run several to share the partitions):
   with the same alert_id, never go missing). Each message is one record.
 
 Signals (Kafka, --follow, --checkpoint): SIGINT/SIGTERM stop reading, deliver,
-commit and exit 0; SIGHUP reloads the rules from the same paths — a set with
-errors is reported and the running rules are kept.
+commit and exit 0 (a second one ends the run at once, committing nothing
+more); SIGHUP reloads the rules from the same paths — a set with errors is
+reported and the running rules are kept.
 
 Exit status: 0 when the run completed, 1 when the rules have errors, 2 on bad
 usage, unreadable inputs or undeliverable output.
@@ -104,7 +105,16 @@ void PrintStatusError(const char* what, const absl::Status& status) {
 volatile sig_atomic_t g_stop_signal = 0;
 volatile sig_atomic_t g_reload_requested = 0;
 
-void OnStopSignal(int signal) { g_stop_signal = signal; }
+// The first SIGINT/SIGTERM asks for a clean stop; the handler then steps
+// aside, so a second one ends the run at once (e.g. while a flush waits on a
+// broker that is down); what was not committed is read again after a restart.
+void OnStopSignal(int signal) {
+  g_stop_signal = signal;
+  struct sigaction fallback {};
+  fallback.sa_handler = SIG_DFL;
+  sigaction(SIGINT, &fallback, nullptr);
+  sigaction(SIGTERM, &fallback, nullptr);
+}
 void OnReloadSignal(int) { g_reload_requested = 1; }
 
 void InstallSignalHandlers() {
