@@ -301,15 +301,20 @@ def compare_letters(expected_letters, malformed, found):
           (len(found), len(malformed)))
 
 
+def new_topics(broker, prefix):
+    """A fresh input topic with its alert and dead-letter topics, and a group name."""
+    topic = "%s-%s" % (prefix, uuid.uuid4().hex[:8])
+    for name in (topic, topic + "-alerts", topic + "-dead"):
+        broker.create_topic(name)
+    return topic, topic + "-group"
+
+
 def scenario_delivery(binary, rules, broker, work, count=200000, crashes=0):
-    topic = "ct-" + uuid.uuid4().hex[:8]
-    group = topic + "-group"
+    topic, group = new_topics(broker, "ct")
     records, malformed = make_records(count, 11, binary)
     expected, expected_letters = expected_alerts(binary, rules, records, work, topic)
     print("records: %d (%d malformed); the reference interpreter expects %d alerts" %
           (len(records), len(malformed), len(expected)))
-    for name in (topic, topic + "-alerts", topic + "-dead"):
-        broker.create_topic(name)
     positions = broker.produce(topic, records)
     rng = random.Random(5)
     for crash in range(crashes):
@@ -333,12 +338,9 @@ def scenario_delivery(binary, rules, broker, work, count=200000, crashes=0):
 
 
 def scenario_rebalance(binary, rules, broker, work):
-    topic = "rb-" + uuid.uuid4().hex[:8]
-    group = topic + "-group"
+    topic, group = new_topics(broker, "rb")
     records, malformed = make_records(60000, 23, binary)
     expected, expected_letters = expected_alerts(binary, rules, records, work, topic)
-    for name in (topic, topic + "-alerts", topic + "-dead"):
-        broker.create_topic(name)
     thirds = [records[:20000], records[20000:40000], records[40000:]]
     positions = broker.produce(topic, thirds[0])
     first = Trailhound(binary, broker, rules, topic, group, work, "first")
@@ -362,12 +364,9 @@ def scenario_rebalance(binary, rules, broker, work):
 
 
 def scenario_undeliverable(binary, rules, broker, work):
-    topic = "ud-" + uuid.uuid4().hex[:8]
-    group = topic + "-group"
+    topic, group = new_topics(broker, "ud")
     records, _ = make_records(5000, 41, binary)
     expected, _ = expected_alerts(binary, rules, records, work, topic)
-    for name in (topic, topic + "-alerts", topic + "-dead"):
-        broker.create_topic(name)
     positions = broker.produce(topic, records)
     # Alerts of SELECT * rules carry the whole record (~1.3 kB): over 1,000
     # bytes the producer refuses them.
@@ -398,14 +397,11 @@ AS SELECT eventName, sourceIPAddress FROM cloudtrail WHERE eventName = 'ConsoleL
 
 
 def scenario_reload(binary, rules, broker, work):
-    topic = "rl-" + uuid.uuid4().hex[:8]
-    group = topic + "-group"
+    topic, group = new_topics(broker, "rl")
     rule_dir = os.path.join(work, "rules")
     shutil.copytree(rules, rule_dir)
     records, _ = make_records(9000, 31, binary)
     batches = [records[:3000], records[3000:6000], records[6000:]]
-    for name in (topic, topic + "-alerts", topic + "-dead"):
-        broker.create_topic(name)
     run = Trailhound(binary, broker, rule_dir, topic, group, work, "reload")
     positions = broker.produce(topic, batches[0])
     broker.wait_committed(group, topic, [run])
