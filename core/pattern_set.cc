@@ -52,36 +52,48 @@ bool BuildsAlone(const std::string& expression, unsigned flags, std::string& err
 
 constexpr int kMaxBuildFailures = 4;
 
-// The largest count in a {n}, {n,} or {n,m} repeat of `regex` (0 when none).
-uint64_t LargestBoundedRepeat(std::string_view regex) {
-  uint64_t largest = 0;
+// Past this, a bounded repeat ('[^a]{1000}', '.{500,}') makes Hyperscan build
+// a large automaton: over a second of start-up per pattern (found by the rule
+// fuzzer). RE2 compiles such patterns lazily.
+constexpr uint64_t kMaxHyperscanRepeat = 50;
+
+// Why the braces of `regex` are better left to RE2 (empty when they are
+// not): a repeat over kMaxHyperscanRepeat, or a brace form the two engines
+// read differently. REGEXP means RE2's syntax, and RE2 takes '{0010}' (a
+// leading zero) and '{,5}' as literal text where Hyperscan, like PCRE,
+// reads repeats (found by the rule fuzzer).
+std::string BracesForRe2(std::string_view regex) {
   for (size_t i = 0; i < regex.size(); ++i) {
     if (regex[i] == '\\') {
       ++i;  // an escaped character, e.g. \{
       continue;
     }
     if (regex[i] != '{') continue;
-    uint64_t count = 0;
-    bool digits = false;
+    // {digits} / {digits,} / {digits,digits}, any part possibly empty.
     size_t j = i + 1;
+    std::string_view counts[2];
+    int part = 0;
+    size_t part_start = j;
     for (; j < regex.size() && (std::isdigit(static_cast<unsigned char>(regex[j])) || regex[j] == ','); ++j) {
-      if (regex[j] == ',') {
-        largest = std::max(largest, count);
-        count = 0;
-        continue;
-      }
-      digits = true;
-      count = std::min<uint64_t>(count * 10 + (regex[j] - '0'), 1u << 30);
+      if (regex[j] != ',') continue;
+      if (part == 1) break;  // a second comma: not a repeat
+      counts[part++] = regex.substr(part_start, j - part_start);
+      part_start = j + 1;
     }
-    if (digits && j < regex.size() && regex[j] == '}') largest = std::max(largest, count);
+    if (j >= regex.size() || regex[j] != '}') continue;  // literal '{' in both engines
+    counts[part] = regex.substr(part_start, j - part_start);
+    if (counts[0].empty() && part == 1) return "a '{,m}' repeat (RE2 reads it as text)";
+    for (std::string_view count : counts) {
+      if (count.size() > 1 && count[0] == '0') return "a repeat count with a leading zero (RE2 reads it as text)";
+      uint64_t value = 0;
+      for (char digit : count) value = std::min<uint64_t>(value * 10 + (digit - '0'), 1u << 30);
+      if (value > kMaxHyperscanRepeat) {
+        return absl::StrCat("a repeat count over ", kMaxHyperscanRepeat, ", left to RE2 to keep start-up fast");
+      }
+    }
   }
-  return largest;
+  return "";
 }
-
-// Past this, a bounded repeat ('[^a]{1000}', '.{500,}') makes Hyperscan build
-// a large automaton: over a second of start-up per pattern (found by the rule
-// fuzzer). RE2 compiles such patterns lazily.
-constexpr uint64_t kMaxHyperscanRepeat = 50;
 
 int OnMatch(unsigned int id, unsigned long long, unsigned long long, unsigned int, void* context) {
   static_cast<std::vector<uint32_t>*>(context)->push_back(id);
@@ -147,11 +159,12 @@ absl::Status PatternSet::Build(size_t max_bytes) {
       fallback_ids_.push_back(id);
       continue;
     }
-    if (entry.spec.kind == PatternSpec::Kind::kRegex && LargestBoundedRepeat(entry.hyperscan) > kMaxHyperscanRepeat) {
-      entry.rejected_because = absl::StrCat("a repeat count over ", kMaxHyperscanRepeat,
-                                            ", left to RE2 to keep start-up fast");
-      fallback_ids_.push_back(id);
-      continue;
+    if (entry.spec.kind == PatternSpec::Kind::kRegex) {
+      entry.rejected_because = BracesForRe2(entry.hyperscan);
+      if (!entry.rejected_because.empty()) {
+        fallback_ids_.push_back(id);
+        continue;
+      }
     }
     if (!HyperscanParses(entry.hyperscan, entry_flags, entry.rejected_because)) {
       fallback_ids_.push_back(id);
