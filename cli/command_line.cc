@@ -1,6 +1,8 @@
 #include "cli/command_line.h"
 
 #include <charconv>
+#include <cstdio>
+#include <cstring>
 
 namespace trailhound {
 
@@ -69,6 +71,18 @@ const std::vector<std::string>& CommandLine::GetAll(const std::string& flag) con
 bool ParseCount(const std::string& text, uint64_t& out) {
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
   return !text.empty() && error == std::errc() && end == text.data() + text.size();
+}
+
+bool WantsHelp(int argc, char** argv) {
+  for (int i = 0; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) return true;
+  }
+  return false;
+}
+
+int UsageError(const std::string& message, const char* usage) {
+  std::fprintf(stderr, "trailhound: %s\n\n%s", message.c_str(), usage);
+  return 2;
 }
 
 }  // namespace trailhound

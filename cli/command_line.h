@@ -35,4 +35,11 @@ class CommandLine {
 // Parses a non-negative integer flag value; false on garbage.
 bool ParseCount(const std::string& text, uint64_t& out);
 
+// True when --help or -h is among the arguments.
+bool WantsHelp(int argc, char** argv);
+
+// Prints "trailhound: MESSAGE", a blank line and the command's usage on
+// stderr; returns 2, the exit status of bad usage.
+int UsageError(const std::string& message, const char* usage);
+
 }  // namespace trailhound

@@ -54,18 +54,6 @@ Writes N synthetic CloudTrail records as NDJSON (stdout by default). The same
 N and S always give the same bytes.
 )";
 
-bool WantsHelp(int argc, char** argv) {
-  for (int i = 0; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) return true;
-  }
-  return false;
-}
-
-int UsageError(const std::string& message, const char* usage) {
-  std::fprintf(stderr, "trailhound: %s\n\n%s", message.c_str(), usage);
-  return 2;
-}
-
 // Prints the diagnostics; returns true when there are errors.
 bool ReportDiagnostics(const LoadedRuleSet& loaded) {
   for (const Diagnostic& d : loaded.diagnostics.Sorted()) {

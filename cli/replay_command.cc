@@ -114,10 +114,7 @@ void InstallSignalHandlers() {
   sigaction(SIGTERM, &action, nullptr);
 }
 
-int UsageError(const std::string& message) {
-  std::fprintf(stderr, "trailhound: %s\n\n%s", message.c_str(), kReplayUsage);
-  return 2;
-}
+int UsageError(const std::string& message) { return trailhound::UsageError(message, kReplayUsage); }
 
 // A finite decimal number > 0 (ParsePositive) or >= 0 (ParseSeconds).
 bool ParseNumber(const std::string& text, double& out) {
@@ -464,11 +461,9 @@ std::string JsonNumber(double value) {
 }  // namespace
 
 int ReplayCommand(int argc, char** argv) {
-  for (int i = 0; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
-      std::fputs(kReplayUsage, stdout);
-      return 0;
-    }
+  if (WantsHelp(argc, argv)) {
+    std::fputs(kReplayUsage, stdout);
+    return 0;
   }
   CommandLine args(argc, argv,
                    {"to", "rate", "speed", "loop", "max-record-bytes", "measure-alerts", "measure-timeout",

@@ -91,10 +91,7 @@ bool IsWebhookUrl(const std::string& text) {
   return starts("http://") || starts("https://");
 }
 
-int UsageError(const std::string& message) {
-  std::fprintf(stderr, "trailhound: %s\n\n%s", message.c_str(), kRunUsage);
-  return 2;
-}
+int UsageError(const std::string& message) { return trailhound::UsageError(message, kRunUsage); }
 
 void PrintStatusError(const char* what, const absl::Status& status) {
   std::fprintf(stderr, "trailhound: %s%s\n", what, std::string(status.message()).c_str());
@@ -474,13 +471,6 @@ int RunFilesInParallel(const CompiledRuleSet& rules, const std::vector<std::stri
                static_cast<unsigned long long>(outputs.dead_letters().count()), seconds,
                seconds > 0 ? stats.records / seconds : 0.0);
   return io_errors > 0 ? 2 : 0;
-}
-
-bool WantsHelp(int argc, char** argv) {
-  for (int i = 0; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) return true;
-  }
-  return false;
 }
 
 }  // namespace

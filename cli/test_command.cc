@@ -51,13 +51,6 @@ missing list file is TH1008), 2 on bad usage.
 constexpr char kTestSuffix[] = ".test.ndjson";
 constexpr char kExpectKey[] = "_expect";
 
-bool WantsHelp(int argc, char** argv) {
-  for (int i = 0; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) return true;
-  }
-  return false;
-}
-
 std::string_view TriName(TriBool value) {
   switch (value) {
     case TriBool::kTrue: return "TRUE";
@@ -339,10 +332,7 @@ int TestCommand(int argc, char** argv) {
     return 0;
   }
   CommandLine args(argc, argv, {"rule"}, {"verbose"});
-  if (!args.ok()) {
-    std::fprintf(stderr, "trailhound: %s\n\n%s", args.error().c_str(), kTestUsage);
-    return 2;
-  }
+  if (!args.ok()) return UsageError(args.error(), kTestUsage);
   std::vector<std::string> paths = args.positional();
   if (paths.empty()) paths.push_back("rules");
   const bool verbose = args.Has("verbose");
