@@ -1,6 +1,5 @@
 #include "cli/replay_command.h"
 
-#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,6 +28,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "cli/command_line.h"
+#include "cli/stop_signals.h"
 #include "connectors/kafka_client.h"
 #include "connectors/ndjson_sinks.h"
 #include "connectors/record_source.h"
@@ -100,19 +100,6 @@ constexpr auto kBurstSlack = std::chrono::milliseconds(1);  // send at once when
 constexpr auto kAssignTimeout = std::chrono::seconds(30);
 constexpr auto kAssignGrace = std::chrono::milliseconds(500);  // for the "latest" offset lookup
 constexpr uint64_t kMaxConsecutiveReadErrors = 100;
-
-volatile sig_atomic_t g_stop_signal = 0;
-
-void OnStopSignal(int signal) { g_stop_signal = signal; }
-
-void InstallSignalHandlers() {
-  struct sigaction action {};
-  sigemptyset(&action.sa_mask);
-  action.sa_flags = SA_RESTART | SA_RESETHAND;  // a second Ctrl-C ends the process
-  action.sa_handler = OnStopSignal;
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-}
 
 int UsageError(const std::string& message) { return trailhound::UsageError(message, kReplayUsage); }
 
@@ -273,7 +260,7 @@ class AlertMeter {
     source_ = std::move(*source);
     thread_ = std::thread([this] { Consume(); });
     Clock::time_point deadline = Clock::now() + kAssignTimeout;
-    while (!assigned_.load() && Clock::now() < deadline && g_stop_signal == 0) {
+    while (!assigned_.load() && Clock::now() < deadline && StopSignal() == 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     if (!assigned_.load()) {
@@ -567,7 +554,7 @@ int ReplayCommand(int argc, char** argv) {
     output = std::make_unique<NdjsonOutput>(std::move(*writer));
   }
 
-  InstallSignalHandlers();
+  InstallStopSignalHandlers();
   if (meter) {
     KafkaSettings measure_settings = settings;
     measure_settings.brokers = measure->brokers;
@@ -576,7 +563,7 @@ int ReplayCommand(int argc, char** argv) {
       std::fprintf(stderr, "trailhound: %s\n", std::string(started.message()).c_str());
       return 2;
     }
-    if (g_stop_signal != 0) return 1;
+    if (StopSignal() != 0) return 1;
   }
 
   // --- send
@@ -587,7 +574,7 @@ int ReplayCommand(int argc, char** argv) {
   std::unique_ptr<RecordSource> source = std::move(*first_source);
   // Waits until `due`, flushing and reporting meanwhile; false when stopped.
   auto wait_until = [&](Clock::time_point due) {
-    while (g_stop_signal == 0) {
+    while (StopSignal() == 0) {
       Clock::time_point now = Clock::now();
       status.MaybePrint(counters, *output, meter.get(), now);
       if (due - now <= kBurstSlack) return true;
@@ -613,7 +600,7 @@ int ReplayCommand(int argc, char** argv) {
     Clock::time_point base_wall;
     uint64_t sent_in_pass = 0, consecutive_errors = 0;
     while (true) {
-      if (g_stop_signal != 0) {
+      if (StopSignal() != 0) {
         stopped = true;
         break;
       }
@@ -692,8 +679,8 @@ int ReplayCommand(int argc, char** argv) {
     const auto timeout = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(measure_timeout));
     // A signal while sending still lets the alerts of what was sent come
     // in; one while waiting (or a second one, which kills) ends the wait.
-    const bool signalled_before = g_stop_signal != 0;
-    while (signalled_before || g_stop_signal == 0) {
+    const bool signalled_before = StopSignal() != 0;
+    while (signalled_before || StopSignal() == 0) {
       Clock::time_point now = Clock::now();
       meter->Match();
       if (now - end >= timeout) break;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cli/command_line.h"
+#include "cli/stop_signals.h"
 #include "connectors/follow_source.h"
 #include "connectors/kafka_client.h"
 #include "connectors/ndjson_sinks.h"
@@ -99,28 +100,17 @@ void PrintStatusError(const char* what, const absl::Status& status) {
 
 // --- signals -------------------------------------------------------------------
 
-volatile sig_atomic_t g_stop_signal = 0;
+// SIGINT/SIGTERM: cli/stop_signals.h (what a killed run did not commit is
+// read again after a restart). SIGHUP asks for the rules to be reloaded.
 volatile sig_atomic_t g_reload_requested = 0;
 
-// The first SIGINT/SIGTERM asks for a clean stop; the handler then steps
-// aside, so a second one ends the run at once (e.g. while a flush waits on a
-// broker that is down); what was not committed is read again after a restart.
-void OnStopSignal(int signal) {
-  g_stop_signal = signal;
-  struct sigaction fallback {};
-  fallback.sa_handler = SIG_DFL;
-  sigaction(SIGINT, &fallback, nullptr);
-  sigaction(SIGTERM, &fallback, nullptr);
-}
 void OnReloadSignal(int) { g_reload_requested = 1; }
 
 void InstallSignalHandlers() {
+  InstallStopSignalHandlers();
   struct sigaction action {};
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART;
-  action.sa_handler = OnStopSignal;
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
   action.sa_handler = OnReloadSignal;
   sigaction(SIGHUP, &action, nullptr);
 }
@@ -311,7 +301,7 @@ class SerialRun {
     int errors_in_a_row = 0;
     int exit_status = 0;
     RawRecord record;
-    while (g_stop_signal == 0) {
+    while (StopSignal() == 0) {
       if (g_reload_requested != 0) Reload();
       absl::StatusOr<bool> more = source_.Next(record);
       if (!more.ok()) {
@@ -338,8 +328,8 @@ class SerialRun {
       if (!*more && !source_.Live()) break;
     }
     if (!DeliverAndCommit(true)) return 2;
-    if (g_stop_signal != 0) {
-      std::fprintf(stderr, "trailhound: %s: stopped after delivering and committing\n", strsignal(g_stop_signal));
+    if (StopSignal() != 0) {
+      std::fprintf(stderr, "trailhound: %s: stopped after delivering and committing\n", strsignal(StopSignal()));
     }
     PrintSummary(started);
     return exit_status;
