@@ -258,6 +258,15 @@ std::unique_ptr<const CompiledRuleSet> LoadAndCompile(const std::vector<std::str
   return std::move(*compiled);
 }
 
+// The line every run ends with, on stderr.
+void PrintSummary(const PipelineStats& stats, uint64_t dead_letters, std::chrono::steady_clock::time_point started) {
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::fprintf(stderr, "trailhound: %llu records, %llu alerts, %llu dead letters, %.2f s, %.0f records/s\n",
+               static_cast<unsigned long long>(stats.records), static_cast<unsigned long long>(stats.alerts),
+               static_cast<unsigned long long>(dead_letters), seconds,
+               seconds > 0 ? stats.records / seconds : 0.0);
+}
+
 // --- the serial loop -------------------------------------------------------------
 
 struct RunSettings {
@@ -331,7 +340,7 @@ class SerialRun {
     if (StopSignal() != 0) {
       std::fprintf(stderr, "trailhound: %s: stopped after delivering and committing\n", strsignal(StopSignal()));
     }
-    PrintSummary(started);
+    PrintSummary(Totals(), outputs_.dead_letters().count(), started);
     return exit_status;
   }
 
@@ -342,9 +351,7 @@ class SerialRun {
 
   PipelineStats Totals() const {
     PipelineStats totals = earlier_;
-    totals.records += pipeline_->stats().records;
-    totals.alerts += pipeline_->stats().alerts;
-    totals.dead_letters += pipeline_->stats().dead_letters;
+    totals.Add(pipeline_->stats());
     return totals;
   }
 
@@ -377,10 +384,7 @@ class SerialRun {
                    rules_->rules().rules.size());
       return;
     }
-    PipelineStats done = pipeline_->stats();
-    earlier_.records += done.records;
-    earlier_.alerts += done.alerts;
-    earlier_.dead_letters += done.dead_letters;
+    earlier_.Add(pipeline_->stats());
     pipeline_.reset();  // it refers to the old rules
     rules_ = std::move(fresh);
     pipeline_ = NewPipeline();
@@ -399,15 +403,6 @@ class SerialRun {
                  extra.c_str(), outputs_.StatusText().c_str());
     records_at_last_status_ = totals.records;
     last_status_ = now;
-  }
-
-  void PrintSummary(std::chrono::steady_clock::time_point started) {
-    PipelineStats totals = Totals();
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::fprintf(stderr, "trailhound: %llu records, %llu alerts, %llu dead letters, %.2f s, %.0f records/s\n",
-                 static_cast<unsigned long long>(totals.records), static_cast<unsigned long long>(totals.alerts),
-                 static_cast<unsigned long long>(outputs_.dead_letters().count()), seconds,
-                 seconds > 0 ? totals.records / seconds : 0.0);
   }
 
   const RunSettings settings_;
@@ -455,11 +450,7 @@ int RunFilesInParallel(const CompiledRuleSet& rules, const std::vector<std::stri
     PrintStatusError("", delivered);
     ++io_errors;
   }
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::fprintf(stderr, "trailhound: %llu records, %llu alerts, %llu dead letters, %.2f s, %.0f records/s\n",
-               static_cast<unsigned long long>(stats.records), static_cast<unsigned long long>(stats.alerts),
-               static_cast<unsigned long long>(outputs.dead_letters().count()), seconds,
-               seconds > 0 ? stats.records / seconds : 0.0);
+  PrintSummary(stats, outputs.dead_letters().count(), started);
   return io_errors > 0 ? 2 : 0;
 }
 

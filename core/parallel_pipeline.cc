@@ -174,11 +174,7 @@ PipelineStats RunParallel(const CompiledRuleSet& rules, const NextRecord& next, 
   drain(true);
   for (std::thread& worker : workers) worker.join();
   PipelineStats total;
-  for (const PipelineStats& stats : worker_stats) {
-    total.records += stats.records;
-    total.alerts += stats.alerts;
-    total.dead_letters += stats.dead_letters;
-  }
+  for (const PipelineStats& stats : worker_stats) total.Add(stats);
   return total;
 }
 

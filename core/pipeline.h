@@ -26,6 +26,12 @@ struct PipelineStats {
   uint64_t records = 0;       // records handed to Process
   uint64_t alerts = 0;
   uint64_t dead_letters = 0;  // records Process itself rejected
+
+  void Add(const PipelineStats& other) {
+    records += other.records;
+    alerts += other.alerts;
+    dead_letters += other.dead_letters;
+  }
 };
 
 enum class MatchEngine { kCompiled, kReference };
