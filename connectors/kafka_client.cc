@@ -184,24 +184,8 @@ absl::Status KafkaProducer::Flush() {
 
 void KafkaProducer::Poll() { rd_kafka_poll(client_, 0); }
 
-// After a produce error the sinks send nothing more: the run stops at its
-// next delivery without committing, and a restart reads those records again.
-void KafkaAlertSink::Write(const Alert& alert) {
-  if (error_.ok()) error_ = producer_.Produce(topic_, alert.rule, alert.ToJson());
-}
-
-absl::Status KafkaAlertSink::Flush() {
-  absl::Status flushed = producer_.Flush();
-  return error_.ok() ? flushed : error_;
-}
-
 void KafkaDeadLetterSink::Write(const DeadLetter& letter) {
-  if (error_.ok()) error_ = producer_.Produce(topic_, letter.reason, NdjsonDeadLetterSink::ToJson(letter));
-}
-
-absl::Status KafkaDeadLetterSink::Flush() {
-  absl::Status flushed = producer_.Flush();
-  return error_.ok() ? flushed : error_;
+  topic_.Send(letter.reason, NdjsonDeadLetterSink::ToJson(letter));
 }
 
 // --- consumer ----------------------------------------------------------------

@@ -87,31 +87,47 @@ class KafkaProducer {
   std::string first_failure_;
 };
 
-// Alerts as messages on a topic: key = rule name, value = the alert's JSON.
-class KafkaAlertSink : public AlertSink {
+// Messages to one topic for a sink. After a produce error it sends nothing
+// more (the run stops at its next delivery without committing, and a restart
+// reads those records again); Flush reports that error, else the producer's.
+class KafkaTopicWriter {
  public:
-  KafkaAlertSink(KafkaProducer& producer, std::string topic) : producer_(producer), topic_(std::move(topic)) {}
-  void Write(const Alert& alert) override;
-  absl::Status Flush() override;
+  KafkaTopicWriter(KafkaProducer& producer, std::string topic) : producer_(producer), topic_(std::move(topic)) {}
+  void Send(std::string_view key, std::string_view value) {
+    if (error_.ok()) error_ = producer_.Produce(topic_, key, value);
+  }
+  absl::Status Flush() {
+    absl::Status flushed = producer_.Flush();
+    return error_.ok() ? flushed : error_;
+  }
 
  private:
   KafkaProducer& producer_;
   std::string topic_;
-  absl::Status error_;  // the first produce error, kept until Flush reports it
+  absl::Status error_;  // the first produce error
+};
+
+// Alerts as messages on a topic: key = rule name, value = the alert's JSON.
+class KafkaAlertSink : public AlertSink {
+ public:
+  KafkaAlertSink(KafkaProducer& producer, std::string topic) : topic_(producer, std::move(topic)) {}
+  void Write(const Alert& alert) override { topic_.Send(alert.rule, alert.ToJson()); }
+  absl::Status Flush() override { return topic_.Flush(); }
+
+ private:
+  KafkaTopicWriter topic_;
 };
 
 // Dead letters as messages on a topic: key = reason, value = the letter's
 // JSON (as the dead-letter file holds it).
 class KafkaDeadLetterSink : public DeadLetterSink {
  public:
-  KafkaDeadLetterSink(KafkaProducer& producer, std::string topic) : producer_(producer), topic_(std::move(topic)) {}
+  KafkaDeadLetterSink(KafkaProducer& producer, std::string topic) : topic_(producer, std::move(topic)) {}
   void Write(const DeadLetter& letter) override;
-  absl::Status Flush() override;
+  absl::Status Flush() override { return topic_.Flush(); }
 
  private:
-  KafkaProducer& producer_;
-  std::string topic_;
-  absl::Status error_;
+  KafkaTopicWriter topic_;
 };
 
 struct KafkaSourceOptions {
