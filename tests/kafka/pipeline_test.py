@@ -36,13 +36,15 @@ import time
 import uuid
 
 try:
-    from confluent_kafka import Consumer, Producer, TopicPartition
+    from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
     from confluent_kafka.admin import AdminClient, NewTopic
 except ImportError:
     print("SKIP: python3 module confluent_kafka missing (scripts/install-deps.sh installs it)")
     sys.exit(77)
 
 PARTITIONS = 4
+COORDINATOR_NOT_READY = (KafkaError.NOT_COORDINATOR, KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+                         KafkaError.COORDINATOR_NOT_AVAILABLE, KafkaError._TIMED_OUT)
 MAX_RECORD_BYTES = 65536
 DEADLINE_S = 180
 # Short enough that a restarted consumer gets its partitions back soon after
@@ -100,10 +102,22 @@ class Broker:
         return ends
 
     def committed(self, group, topic):
-        consumer = Consumer({"bootstrap.servers": self.bootstrap, "group.id": group})
-        offsets = consumer.committed([TopicPartition(topic, p) for p in range(PARTITIONS)], timeout=30)
-        consumer.close()
-        return {tp.partition: max(tp.offset, 0) for tp in offsets}
+        """{partition: committed offset}. While the group coordinator is not
+        ready (a fresh broker still loading __consumer_offsets answers
+        NOT_COORDINATOR), the question is asked again for up to a minute."""
+        deadline = time.time() + 60
+        while True:
+            consumer = Consumer({"bootstrap.servers": self.bootstrap, "group.id": group})
+            try:
+                offsets = consumer.committed([TopicPartition(topic, p) for p in range(PARTITIONS)], timeout=30)
+                return {tp.partition: max(tp.offset, 0) for tp in offsets}
+            except KafkaException as error:
+                code = error.args[0].code()
+                if code not in COORDINATOR_NOT_READY or time.time() > deadline:
+                    raise
+            finally:
+                consumer.close()
+            time.sleep(0.5)
 
     def wait_committed(self, group, topic, processes=(), deadline_s=DEADLINE_S):
         """Until the group committed every record of the topic."""
