@@ -176,8 +176,7 @@ SlotId PathTrie::Add(const FieldPath& path) {
     int32_t next = -1;
     switch (step.kind) {
       case PathStep::Kind::kKey: {
-        auto it = nodes_[node].keys.find(step.key);
-        if (it != nodes_[node].keys.end()) next = it->second;
+        next = nodes_[node].keys.Find(step.key);
         break;
       }
       case PathStep::Kind::kIndex: {
@@ -194,8 +193,7 @@ SlotId PathTrie::Add(const FieldPath& path) {
       nodes_.emplace_back();
       switch (step.kind) {
         case PathStep::Kind::kKey:
-          nodes_[node].keys[step.key] = next;
-          nodes_[node].key_table.Insert(step.key, next);
+          nodes_[node].keys.Insert(step.key, next);
           break;
         case PathStep::Kind::kIndex: nodes_[node].indexes[step.index] = next; break;
         case PathStep::Kind::kAnyElement: nodes_[node].any_element = next; break;
@@ -233,7 +231,9 @@ std::string PathTrie::ToString() const {
     if (node.slot >= 0) absl::StrAppend(&out, "  -> slot ", node.slot);
     out += "\n";
     std::vector<Frame> children;
-    for (const auto& [key, child] : node.keys) children.push_back({child, key, frame.depth + 1});
+    node.keys.ForEach([&](const std::string& key, int32_t child) {
+      children.push_back({child, key, frame.depth + 1});
+    });
     for (const auto& [index, child] : node.indexes) {
       children.push_back({child, absl::StrCat("[", index, "]"), frame.depth + 1});
     }
@@ -336,12 +336,12 @@ simdjson::error_code RecordView::VisitObject(ondemand::object object, int32_t no
     SIMDJSON_TRY(std::move(field_result).get(field));
     std::string_view key = RawKey(field);
     if (key.data() == nullptr) SIMDJSON_TRY(field.unescaped_key().get(key));  // has escapes
-    int32_t child = node.FindKey(key);
+    int32_t child = node.keys.Find(key);
     if (child < 0 || node_visit_[child] == visit) continue;
     node_visit_[child] = visit;
     SIMDJSON_TRY(VisitValue(field.value(), child, depth + 1));
     // Every wanted key seen: the rest of this object is of no interest.
-    if (++found == node.key_table.size()) break;
+    if (++found == node.keys.size()) break;
   }
   return SUCCESS;
 }
@@ -499,10 +499,10 @@ void RecordView::VisitDom(simdjson::dom::element element, int32_t node_index, bo
   if (element.type() != simdjson::dom::element_type::OBJECT || node.keys.empty()) return;
   simdjson::dom::object object;
   if (element.get_object().get(object) != SUCCESS) return;
-  for (const auto& [key, child] : node.keys) {
+  node.keys.ForEach([&](const std::string& key, int32_t child) {
     simdjson::dom::element value;
-    if (object.at_key(std::string_view(key)).get(value) == SUCCESS) VisitDom(value, child, true, depth + 1);
-  }
+    if (object.at_key(key).get(value) == SUCCESS) VisitDom(value, child, true, depth + 1);
+  });
 }
 
 }  // namespace trailhound

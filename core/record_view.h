@@ -50,9 +50,17 @@ std::string_view ScalarText(const ScalarRef& value, std::string& buffer);
 // one memcmp of the rest.
 class KeyTable {
  public:
-  void Insert(const std::string& key, int32_t child);
+  void Insert(const std::string& key, int32_t child);  // `key` must be new
   int32_t Find(std::string_view key) const;  // -1 when absent
   size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  // Calls visit(key, child) for every key, in no particular order.
+  template <typename Visit>
+  void ForEach(Visit visit) const {
+    for (const Entry& entry : entries_) {
+      if (entry.child >= 0) visit(entry.key, entry.child);
+    }
+  }
 
  private:
   struct Entry {
@@ -73,9 +81,7 @@ class PathTrie {
  public:
   struct Node {
     SlotId slot = -1;
-    absl::flat_hash_map<std::string, int32_t> keys;      // key -> node
-    KeyTable key_table;                                  // the same, for matching
-    int32_t FindKey(std::string_view key) const { return key_table.Find(key); }
+    KeyTable keys;                                       // key -> node
     absl::flat_hash_map<int64_t, int32_t> indexes;       // [n] -> node
     int32_t any_element = -1;                            // [*] -> node
     bool HasChildren() const { return !keys.empty() || !indexes.empty() || any_element >= 0; }
