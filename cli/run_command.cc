@@ -94,8 +94,8 @@ bool IsWebhookUrl(const std::string& text) {
 
 int UsageError(const std::string& message) { return trailhound::UsageError(message, kRunUsage); }
 
-void PrintStatusError(const char* what, const absl::Status& status) {
-  std::fprintf(stderr, "trailhound: %s%s\n", what, std::string(status.message()).c_str());
+void PrintError(const absl::Status& status) {
+  std::fprintf(stderr, "trailhound: %s\n", std::string(status.message()).c_str());
 }
 
 // --- signals -------------------------------------------------------------------
@@ -167,11 +167,9 @@ class Outputs {
         webhooks_.push_back(webhook->get());
         owned_alert_sinks_.push_back(std::move(*webhook));
       } else if (IsKafkaUrl(destination)) {
-        absl::StatusOr<KafkaAddress> address = ParseKafkaUrl(destination);
-        if (!address.ok()) return address.status();
-        absl::StatusOr<KafkaProducer*> producer = ProducerFor(address->brokers, kafka_settings);
-        if (!producer.ok()) return producer.status();
-        owned_alert_sinks_.push_back(std::make_unique<KafkaAlertSink>(**producer, address->topic));
+        absl::StatusOr<KafkaTarget> target = KafkaTargetOf(destination, kafka_settings);
+        if (!target.ok()) return target.status();
+        owned_alert_sinks_.push_back(std::make_unique<KafkaAlertSink>(*target->producer, target->topic));
       } else {
         absl::StatusOr<std::unique_ptr<NdjsonWriter>> writer = NdjsonWriter::Open(destination, append);
         if (!writer.ok()) return writer.status();
@@ -181,11 +179,9 @@ class Outputs {
     }
     std::string letters = args.Get("dead-letter");
     if (IsKafkaUrl(letters)) {
-      absl::StatusOr<KafkaAddress> address = ParseKafkaUrl(letters);
-      if (!address.ok()) return address.status();
-      absl::StatusOr<KafkaProducer*> producer = ProducerFor(address->brokers, kafka_settings);
-      if (!producer.ok()) return producer.status();
-      letter_destination_ = std::make_unique<KafkaDeadLetterSink>(**producer, address->topic);
+      absl::StatusOr<KafkaTarget> target = KafkaTargetOf(letters, kafka_settings);
+      if (!target.ok()) return target.status();
+      letter_destination_ = std::make_unique<KafkaDeadLetterSink>(*target->producer, target->topic);
     } else {
       std::unique_ptr<NdjsonWriter> writer;
       if (!letters.empty()) {
@@ -200,6 +196,7 @@ class Outputs {
   }
 
   AlertSink& alerts() { return alerts_; }
+  CountedDeadLetters& dead_letters() { return *dead_letters_; }
 
   // ", webhook URL: N sent, M retried, …" for the status line.
   std::string StatusText() const {
@@ -212,7 +209,6 @@ class Outputs {
     }
     return out;
   }
-  CountedDeadLetters& dead_letters() { return *dead_letters_; }
 
   // Everything written so far has arrived (or the error says what did not).
   absl::Status Deliver() {
@@ -222,17 +218,24 @@ class Outputs {
   }
 
  private:
-  // One producer per cluster, shared by the alert and dead-letter topics.
-  absl::StatusOr<KafkaProducer*> ProducerFor(const std::string& brokers, const KafkaSettings& base) {
-    for (auto& [known_brokers, producer] : producers_) {
-      if (known_brokers == brokers) return producer.get();
+  struct KafkaTarget {
+    KafkaProducer* producer;
+    std::string topic;
+  };
+  // The topic of a kafka://BROKERS/TOPIC destination and the producer for
+  // its cluster: one per cluster, shared by the alert and dead-letter topics.
+  absl::StatusOr<KafkaTarget> KafkaTargetOf(const std::string& url, const KafkaSettings& base) {
+    absl::StatusOr<KafkaAddress> address = ParseKafkaUrl(url);
+    if (!address.ok()) return address.status();
+    for (auto& [brokers, producer] : producers_) {
+      if (brokers == address->brokers) return KafkaTarget{producer.get(), address->topic};
     }
     KafkaSettings settings = base;
-    settings.brokers = brokers;
+    settings.brokers = address->brokers;
     absl::StatusOr<std::unique_ptr<KafkaProducer>> producer = KafkaProducer::Create(settings);
     if (!producer.ok()) return producer.status();
-    producers_.emplace_back(brokers, std::move(*producer));
-    return producers_.back().second.get();
+    producers_.emplace_back(address->brokers, std::move(*producer));
+    return KafkaTarget{producers_.back().second.get(), address->topic};
   }
 
   std::vector<std::pair<std::string, std::unique_ptr<KafkaProducer>>> producers_;
@@ -252,7 +255,7 @@ std::unique_ptr<const CompiledRuleSet> LoadAndCompile(const std::vector<std::str
   if (loaded->diagnostics.has_errors()) return nullptr;
   absl::StatusOr<std::unique_ptr<const CompiledRuleSet>> compiled = CompiledRuleSet::Compile(loaded->rules);
   if (!compiled.ok()) {
-    PrintStatusError("", compiled.status());
+    PrintError(compiled.status());
     return nullptr;
   }
   return std::move(*compiled);
@@ -314,7 +317,7 @@ class SerialRun {
       if (g_reload_requested != 0) Reload();
       absl::StatusOr<bool> more = source_.Next(record);
       if (!more.ok()) {
-        PrintStatusError("", more.status());
+        PrintError(more.status());
         exit_status = 2;
         if (source_.Live() || ++errors_in_a_row > kMaxInputErrorsInARow) break;
         continue;
@@ -326,9 +329,9 @@ class SerialRun {
         ++undelivered_;
       }
       auto now = CoarseNow();
-      bool letters_waiting = outputs_.dead_letters().count() != delivered_letters_;
-      bool due = undelivered_ >= kRecordsPerDelivery || (!*more && (undelivered_ > 0 || letters_waiting)) ||
-                 (now - last_delivery_ >= kDeliveryInterval && (undelivered_ > 0 || letters_waiting)) ||
+      bool pending = undelivered_ > 0 || outputs_.dead_letters().count() != delivered_letters_;
+      bool due = undelivered_ >= kRecordsPerDelivery ||
+                 (pending && (!*more || now - last_delivery_ >= kDeliveryInterval)) ||
                  (settings_.flush_every_output && Output() != output_before);
       if (due && !DeliverAndCommit(false)) return 2;
       if (settings_.status_interval.count() > 0 && now - last_status_ >= settings_.status_interval) {
@@ -362,7 +365,7 @@ class SerialRun {
   bool DeliverAndCommit(bool final) {
     absl::Status delivered = outputs_.Deliver();
     if (!delivered.ok()) {
-      PrintStatusError("", delivered);
+      PrintError(delivered);
       std::fprintf(stderr, "trailhound: stopping without committing: the records since the last commit "
                            "will be read again\n");
       return false;
@@ -371,7 +374,7 @@ class SerialRun {
     delivered_letters_ = outputs_.dead_letters().count();
     last_delivery_ = std::chrono::steady_clock::now();
     absl::Status committed = source_.Commit(final);
-    if (!committed.ok()) PrintStatusError("", committed);
+    if (!committed.ok()) PrintError(committed);
     return true;
   }
 
@@ -423,13 +426,13 @@ int RunFilesInParallel(const CompiledRuleSet& rules, const std::vector<std::stri
   DeferredDeadLetters deferred_letters;
   absl::StatusOr<std::unique_ptr<RecordSource>> source = OpenInputs(inputs, source_options, deferred_letters);
   if (!source.ok()) {
-    PrintStatusError("", source.status());
+    PrintError(source.status());
     return 2;
   }
   auto started = std::chrono::steady_clock::now();
   int io_errors = 0;
   auto report_input_error = [&](const absl::Status& status) {
-    PrintStatusError("", status);
+    PrintError(status);
     ++io_errors;
   };
   RawRecord record;
@@ -447,7 +450,7 @@ int RunFilesInParallel(const CompiledRuleSet& rules, const std::vector<std::stri
                                     parallel_options, report_input_error, kMaxInputErrorsInARow);
   absl::Status delivered = outputs.Deliver();
   if (!delivered.ok()) {
-    PrintStatusError("", delivered);
+    PrintError(delivered);
     ++io_errors;
   }
   PrintSummary(stats, outputs.dead_letters().count(), started);
@@ -562,7 +565,7 @@ int RunCommand(int argc, char** argv) {
     absl::StatusOr<std::unique_ptr<RecordSource>> files =
         OpenInputs(args.positional(), source_options, outputs.dead_letters());
     if (!files.ok()) {
-      PrintStatusError("", files.status());
+      PrintError(files.status());
       return 2;
     }
     source = std::move(*files);
