@@ -304,9 +304,6 @@ class SerialRun {
     pipeline_ = NewPipeline();
   }
 
-  // The Kafka source flushes through this before giving up partitions.
-  absl::Status Deliver() { return outputs_.Deliver(); }
-
   int Run() {
     auto started = std::chrono::steady_clock::now();
     last_delivery_ = last_status_ = started;
@@ -534,7 +531,6 @@ int RunCommand(int argc, char** argv) {
 
   std::unique_ptr<RecordSource> source;
   KafkaSource* consumer = nullptr;
-  SerialRun* serial_run = nullptr;  // for the Kafka source's revoke callback
   if (from_kafka) {
     KafkaSourceOptions kafka;
     kafka.settings = kafka_settings;
@@ -542,9 +538,7 @@ int RunCommand(int argc, char** argv) {
     kafka.topics = args.GetAll("kafka-topic");
     kafka.group = args.Get("kafka-group");
     kafka.max_record_bytes = source_options.max_record_bytes;
-    kafka.flush_before_revoke = [&serial_run]() {
-      return serial_run != nullptr ? serial_run->Deliver() : absl::OkStatus();
-    };
+    kafka.flush_before_revoke = [&outputs]() { return outputs.Deliver(); };
     absl::StatusOr<std::unique_ptr<KafkaSource>> opened_consumer =
         KafkaSource::Open(std::move(kafka), outputs.dead_letters());
     if (!opened_consumer.ok()) return UsageError(std::string(opened_consumer.status().message()));
@@ -570,11 +564,8 @@ int RunCommand(int argc, char** argv) {
     }
     source = std::move(*files);
   }
-  SerialRun run(std::move(settings), std::move(rules), *source, outputs);
-  serial_run = &run;
-  int status = run.Run();
+  int status = SerialRun(std::move(settings), std::move(rules), *source, outputs).Run();
   if (consumer != nullptr) consumer->Close();  // leave the group now, not after the session timeout
-  serial_run = nullptr;
   return status;
 }
 
