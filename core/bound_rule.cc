@@ -110,4 +110,31 @@ std::string BoundExpr::ToSql() const {
   return "?";
 }
 
+std::string_view WindowKindName(WindowSpec::Kind kind) {
+  switch (kind) {
+    case WindowSpec::Kind::kTumbling: return "tumbling";
+    case WindowSpec::Kind::kHopping: return "hopping";
+    case WindowSpec::Kind::kSliding: return "sliding";
+  }
+  return "?";
+}
+
+std::string Aggregate::ToSql() const {
+  switch (kind) {
+    case Kind::kCountStar: return "count(*)";
+    case Kind::kCountDistinct: return "count(DISTINCT " + argument.ToSql() + ")";
+    case Kind::kMinTime: return "min(" + argument.ToSql() + ")";
+    case Kind::kMaxTime: return "max(" + argument.ToSql() + ")";
+    case Kind::kArrayAggDistinct:
+      return absl::StrCat("array_agg(DISTINCT ", argument.ToSql(), ") LIMIT ", limit);
+  }
+  return "?";
+}
+
+std::string FirstSeen::ToSql() const {
+  std::string out = "first_seen(" + key.ToSql() + ", " + value.ToSql();
+  if (learn > absl::ZeroDuration()) out += ", LEARN INTERVAL '" + absl::FormatDuration(learn) + "'";
+  return out + ")";
+}
+
 }  // namespace trailhound

@@ -84,6 +84,51 @@ struct BoundExpr {
   std::string ToSql() const;
 };
 
+// Stateful rules (README "Stateful rules").
+struct WindowSpec {
+  enum class Kind { kTumbling, kHopping, kSliding };
+  Kind kind = Kind::kTumbling;
+  absl::Duration size;
+  absl::Duration advance;  // kHopping; equals size for kTumbling
+};
+std::string_view WindowKindName(WindowSpec::Kind kind);  // "tumbling", …
+
+struct Aggregate {
+  enum class Kind { kCountStar, kCountDistinct, kMinTime, kMaxTime, kArrayAggDistinct };
+  Kind kind = Kind::kCountStar;
+  BoundExpr argument;  // all but kCountStar (kMinTime/kMaxTime: eventTime)
+  int64_t limit = 0;   // kArrayAggDistinct
+  std::string ToSql() const;
+};
+
+// GROUP BY … WINDOW … HAVING: the rule's WHERE picks records, which are
+// grouped and windowed; HAVING and SELECT are bound over the group record, a
+// JSON object {"g0":…, "a0":…, "window_start":…, "window_end":…} with the
+// GROUP BY values (gN) and aggregate values (aN) of one window.
+struct Aggregation {
+  WindowSpec window;
+  std::vector<BoundExpr> group_by;
+  std::vector<std::string> group_names;  // output names, as SELECT would name them
+  std::vector<Aggregate> aggregates;
+  std::optional<BoundExpr> having;
+};
+
+// first_seen(key, value [, LEARN INTERVAL …]): a top-level conjunct of WHERE,
+// decided after the rest of it.
+struct FirstSeen {
+  BoundExpr key;
+  BoundExpr value;
+  absl::Duration learn;  // zero: no learning period
+  std::string ToSql() const;
+};
+
+// WITH (suppress_by = '…', suppress_for = '…').
+struct Suppression {
+  std::vector<BoundExpr> by;
+  std::vector<std::string> names;
+  absl::Duration period;
+};
+
 struct SelectItem {
   std::string output_name;
   BoundExpr value;
@@ -101,6 +146,14 @@ struct BoundRule {
   std::vector<SelectItem> select;
   std::optional<BoundExpr> where;  // nullopt: matches every record
   std::vector<std::string> views;  // views inlined, outermost first
+
+  // Stateful parts; a rule without them alerts on each matching record.
+  std::optional<Aggregation> aggregation;  // SELECT is then over the group record
+  std::vector<FirstSeen> first_seen;
+  std::optional<Suppression> suppression;
+  absl::Duration allowed_lateness = absl::Minutes(5);
+
+  bool stateful() const { return aggregation || !first_seen.empty() || suppression; }
 };
 
 struct RuleSet {

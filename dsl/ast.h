@@ -2,10 +2,12 @@
 // source locations, before any name is resolved (that is the binder's job).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "core/bound_rule.h"
 #include "core/field_path.h"
 #include "dsl/diagnostics.h"
@@ -15,6 +17,7 @@ namespace trailhound {
 struct Expr {
   enum class Kind {
     kLiteral, kName, kCall, kCompare, kIn, kLike, kRegexp, kBetween, kIsNull, kAnd, kOr, kNot,
+    kInterval,  // LEARN INTERVAL 'n' unit (an argument of first_seen)
   };
   Kind kind = Kind::kLiteral;
   SourceLocation location;  // start of the expression (length: its first token)
@@ -24,6 +27,10 @@ struct Expr {
   std::vector<bool> quoted_steps;  // kName: which key steps were "quoted"
   SourceLocation path_location;    // kName: the whole path
   std::string function_name;       // kCall
+  bool star_argument = false;      // kCall: count(*)
+  bool distinct = false;           // kCall: count(DISTINCT x), array_agg(DISTINCT x)
+  std::optional<int64_t> limit;    // kCall: array_agg(…) LIMIT n
+  absl::Duration interval;         // kInterval
   CompareOp op = CompareOp::kEq;   // kCompare
   bool negated = false;            // NOT IN / NOT LIKE / NOT REGEXP / NOT BETWEEN / IS NOT NULL
   bool case_insensitive = false;   // ILIKE
@@ -42,6 +49,14 @@ struct SelectItemSyntax {
   std::string alias;  // empty when none
 };
 
+// WINDOW TUMBLING (SIZE …) | HOPPING (SIZE …, ADVANCE BY …) | SLIDING ([SIZE] …)
+struct WindowSyntax {
+  WindowSpec::Kind kind = WindowSpec::Kind::kTumbling;
+  SourceLocation location;  // the WINDOW keyword
+  absl::Duration size, advance;
+  SourceLocation size_location, advance_location;
+};
+
 struct SelectSyntax {
   SourceLocation location;  // the SELECT keyword
   bool star = false;
@@ -50,6 +65,11 @@ struct SelectSyntax {
   SourceLocation from_location;
   std::string from_alias;  // FROM t AS c: c.eventName means eventName
   std::optional<Expr> where;
+  std::vector<Expr> group_by;
+  SourceLocation group_by_location;  // the GROUP keyword
+  std::optional<WindowSyntax> window;
+  std::optional<Expr> having;
+  SourceLocation having_location;
 };
 
 struct MetadataEntry {

@@ -208,7 +208,13 @@ class Binder {
       entry.bound = true;
       return &entry;
     }
-    entry.condition = Conjoin(std::move(inherited), BindWhere(entry.statement->select));
+    const SelectSyntax& select = entry.statement->select;
+    if (select.window || !select.group_by.empty() || select.having) {
+      diagnostics_.Error("TH1016", select.window ? select.window->location
+                                   : select.group_by.empty() ? select.having_location : select.group_by_location,
+                         "a view cannot aggregate", "views pick records; put GROUP BY … WINDOW … in the rule that reads the view");
+    }
+    entry.condition = Conjoin(std::move(inherited), BindWhere(select));
     entry.chain = chain;
     entry.in_progress = false;
     entry.bound = true;
@@ -261,8 +267,9 @@ class Binder {
     if (!select.where) return std::nullopt;
     from_alias_ = select.from_alias;
     current_file_ = select.location.file;
-    BoundExpr where = BindExpr(*select.where);
-    CheckContradictions(where);
+    std::optional<BoundExpr> where =
+        first_seen_target_ != nullptr ? BindConjunctsTakingFirstSeen(*select.where) : BindExpr(*select.where);
+    if (where) CheckContradictions(*where);
     return where;
   }
 
@@ -276,15 +283,319 @@ class Binder {
     std::vector<std::string> chain;
     if (!ResolveFrom(statement.select, inherited, chain)) return std::nullopt;
     rule.views = chain;
+    first_seen_target_ = &rule.first_seen;
     rule.where = Conjoin(std::move(inherited), BindWhere(statement.select));
+    first_seen_target_ = nullptr;
     from_alias_ = statement.select.from_alias;
     rule.select_star = statement.select.star;
-    for (const SelectItemSyntax& item : statement.select.items) {
+    const SelectSyntax& select = statement.select;
+    if (select.window) {
+      rule.aggregation = BindAggregation(select);
+      group_scope_ = &*rule.aggregation;
+    } else {
+      if (!select.group_by.empty()) {
+        diagnostics_.Error("TH1016", select.group_by_location, "GROUP BY needs a WINDOW",
+                           "a streaming aggregation counts within time windows: add WINDOW TUMBLING (SIZE 1 HOUR), "
+                           "HOPPING (SIZE …, ADVANCE BY …) or SLIDING (…)");
+      }
+      if (select.having) {
+        diagnostics_.Error("TH1016", select.having_location, "HAVING needs GROUP BY … WINDOW …",
+                           "add a WINDOW clause, or move the condition into WHERE");
+      }
+    }
+    for (const SelectItemSyntax& item : select.items) {
       SelectItem bound{item.alias, BindExpr(item.value)};
-      if (bound.output_name.empty()) bound.output_name = OutputName(bound.value);
+      if (bound.output_name.empty()) {
+        bound.output_name = rule.aggregation ? OutputNameOverGroup(item.value, bound.value) : OutputName(bound.value);
+      }
       rule.select.push_back(std::move(bound));
     }
+    if (rule.aggregation && select.having) rule.aggregation->having = BindExpr(*select.having);
+    group_scope_ = nullptr;
+    BindStateMetadata(statement, rule);
     return rule;
+  }
+
+  // GROUP BY and WINDOW; the aggregates are collected as SELECT and HAVING
+  // are bound over the group.
+  Aggregation BindAggregation(const SelectSyntax& select) {
+    Aggregation out;
+    const WindowSyntax& window = *select.window;
+    out.window.kind = window.kind;
+    out.window.size = window.size;
+    out.window.advance = window.advance;
+    if (window.size <= absl::ZeroDuration()) {
+      diagnostics_.Error("TH1016", window.size_location, "a window needs a size above zero");
+    } else if (window.kind == WindowSpec::Kind::kHopping &&
+               (window.advance <= absl::ZeroDuration() || window.size % window.advance != absl::ZeroDuration())) {
+      diagnostics_.Error("TH1016", window.advance_location,
+                         "a hopping window's size must be a multiple of its advance, above zero",
+                         "e.g. SIZE 10 MINUTES, ADVANCE BY 1 MINUTE");
+    }
+    if (select.star) {
+      diagnostics_.Error("TH1016", select.location, "SELECT * in an aggregation rule",
+                         "an aggregation alert carries one window, not records: select GROUP BY fields and "
+                         "aggregates, e.g. SELECT sourceIPAddress, count(*) AS n");
+    }
+    for (const Expr& item : select.group_by) {
+      if (ContainsAggregate(item)) {
+        diagnostics_.Error("TH1016", item.location, "GROUP BY cannot hold an aggregate");
+        continue;
+      }
+      BoundExpr bound = BindExpr(item);
+      out.group_names.push_back(OutputName(bound));
+      out.group_by.push_back(std::move(bound));
+    }
+    return out;
+  }
+
+  static bool IsAggregateName(const std::string& name) {
+    std::string lower = Lower(name);
+    return lower == "count" || lower == "min" || lower == "max" || lower == "array_agg";
+  }
+
+  static bool ContainsAggregate(const Expr& expr) {
+    if (expr.kind == Expr::Kind::kCall && IsAggregateName(expr.function_name)) return true;
+    for (const Expr& child : expr.children) {
+      if (ContainsAggregate(child)) return true;
+    }
+    return false;
+  }
+
+  // A field of the group record (see Aggregation in core/bound_rule.h).
+  static BoundExpr GroupField(const Expr& expr, const std::string& key) {
+    BoundExpr out;
+    out.kind = BoundExpr::Kind::kField;
+    out.line = expr.location.line;
+    out.column = expr.location.column;
+    out.path.steps.push_back(PathStep{PathStep::Kind::kKey, key, 0});
+    out.written_as = key;
+    return out;
+  }
+
+  // Inside SELECT/HAVING of an aggregation rule: aggregates, window bounds
+  // and GROUP BY expressions become fields of the group record; anything
+  // else that reads the record is an error. nullopt: bind `expr` as usual
+  // (its children come back here).
+  std::optional<BoundExpr> BindOverGroup(const Expr& expr) {
+    if (expr.kind == Expr::Kind::kCall && IsAggregateName(expr.function_name)) {
+      Aggregation* scope = group_scope_;
+      group_scope_ = nullptr;  // an aggregate's argument reads the record
+      std::optional<Aggregate> aggregate = BindAggregate(expr);
+      group_scope_ = scope;
+      if (!aggregate) return Start(expr, BoundExpr::Kind::kLiteral);
+      std::string key = aggregate->ToSql();
+      bool known = false;
+      for (const Aggregate& existing : scope->aggregates) known = known || existing.ToSql() == key;
+      if (!known) scope->aggregates.push_back(std::move(*aggregate));
+      return GroupField(expr, key);
+    }
+    if (expr.kind == Expr::Kind::kName && expr.path.steps.size() == 1 && !expr.quoted_steps[0] &&
+        (absl::EqualsIgnoreCase(expr.path.steps[0].key, "window_start") ||
+         absl::EqualsIgnoreCase(expr.path.steps[0].key, "window_end"))) {
+      return GroupField(expr, Lower(expr.path.steps[0].key));
+    }
+    if (expr.kind != Expr::Kind::kName && expr.kind != Expr::Kind::kCall) return std::nullopt;
+    Aggregation* scope = group_scope_;
+    group_scope_ = nullptr;
+    size_t diagnostics_before = diagnostics_.items().size();
+    BoundExpr plain = BindExpr(expr);
+    group_scope_ = scope;
+    std::string text = plain.ToSql();
+    for (const BoundExpr& key : scope->group_by) {
+      if (key.ToSql() == text) return GroupField(expr, text);
+    }
+    if (expr.kind == Expr::Kind::kCall && diagnostics_.items().size() == diagnostics_before) return std::nullopt;
+    if (expr.kind == Expr::Kind::kName) {
+      diagnostics_.Error("TH1016", expr.path_location,
+                         "'" + expr.path.ToString() + "' is neither in GROUP BY nor inside an aggregate",
+                         "an aggregation alert describes a window: add it to GROUP BY, or use count(DISTINCT …), "
+                         "array_agg(DISTINCT …) LIMIT n, min(eventTime) or max(eventTime)");
+    }
+    return plain;
+  }
+
+  std::optional<Aggregate> BindAggregate(const Expr& expr) {
+    std::string name = Lower(expr.function_name);
+    SourceLocation at = expr.location;
+    at.length = static_cast<int>(expr.function_name.size());
+    Aggregate out;
+    auto fail = [&](const std::string& message, const std::string& hint) -> std::optional<Aggregate> {
+      diagnostics_.Error("TH1016", at, message, hint);
+      return std::nullopt;
+    };
+    if (name == "count") {
+      if (expr.star_argument) return out;
+      if (!expr.distinct || expr.children.size() != 1) {
+        return fail("count takes * or DISTINCT x", "count(*) counts a window's records; count(DISTINCT x) its "
+                                                   "distinct non-NULL values of x");
+      }
+      out.kind = Aggregate::Kind::kCountDistinct;
+    } else if (name == "min" || name == "max") {
+      if (expr.star_argument || expr.distinct || expr.children.size() != 1) {
+        return fail(name + " takes one argument: eventTime", "");
+      }
+      out.kind = name == "min" ? Aggregate::Kind::kMinTime : Aggregate::Kind::kMaxTime;
+    } else {  // array_agg
+      if (!expr.distinct || expr.children.size() != 1 || !expr.limit || *expr.limit < 1 || *expr.limit > 1000) {
+        return fail("array_agg needs DISTINCT and a LIMIT from 1 to 1000",
+                    "write array_agg(DISTINCT x) LIMIT 10: the 10 smallest distinct values, as evidence");
+      }
+      out.kind = Aggregate::Kind::kArrayAggDistinct;
+      out.limit = *expr.limit;
+    }
+    if (ContainsAggregate(expr.children[0])) return fail("aggregates do not nest", "");
+    out.argument = BindExpr(expr.children[0]);
+    if ((out.kind == Aggregate::Kind::kMinTime || out.kind == Aggregate::Kind::kMaxTime) &&
+        !IsField(out.argument, "eventTime")) {
+      return fail(name + " takes eventTime", "min(eventTime) and max(eventTime) give a window's first and last "
+                                             "record; for other values use array_agg(DISTINCT x) LIMIT n");
+    }
+    return out;
+  }
+
+  // The output name of a SELECT item of an aggregation rule without AS:
+  // the last path step of a grouped field, else the expression as written.
+  static std::string OutputNameOverGroup(const Expr& written, const BoundExpr& bound) {
+    if (written.kind == Expr::Kind::kName) return written.path.steps.back().key;
+    return bound.kind == BoundExpr::Kind::kField ? bound.written_as : bound.ToSql();
+  }
+
+  // first_seen(key, value [, LEARN INTERVAL …]) as a top-level conjunct of
+  // the rule's own WHERE.
+  void BindFirstSeen(const Expr& expr, std::vector<FirstSeen>& out) {
+    SourceLocation at = expr.location;
+    at.length = static_cast<int>(expr.function_name.size());
+    if (expr.children.size() < 2 || expr.children.size() > 3 || expr.star_argument || expr.distinct) {
+      diagnostics_.Error("TH1017", at, "first_seen takes (key, value [, LEARN INTERVAL 'n' unit])",
+                         "e.g. first_seen(userIdentity.arn, sourceIPAddress, LEARN INTERVAL '7' DAY)");
+      return;
+    }
+    FirstSeen first;
+    for (int i = 0; i < 2; ++i) {
+      if (expr.children[i].kind == Expr::Kind::kInterval) {
+        diagnostics_.Error("TH1017", expr.children[i].location, "LEARN INTERVAL comes third, after key and value");
+        return;
+      }
+    }
+    first.key = BindExpr(expr.children[0]);
+    first.value = BindExpr(expr.children[1]);
+    if (expr.children.size() == 3) {
+      if (expr.children[2].kind != Expr::Kind::kInterval || expr.children[2].interval <= absl::ZeroDuration()) {
+        diagnostics_.Error("TH1017", expr.children[2].location, "first_seen's third argument is LEARN INTERVAL 'n' unit",
+                           "e.g. LEARN INTERVAL '7' DAY, with n above zero");
+        return;
+      }
+      first.learn = expr.children[2].interval;
+    }
+    out.push_back(std::move(first));
+  }
+
+  static bool IsFirstSeenCall(const Expr& expr) {
+    return expr.kind == Expr::Kind::kCall && absl::EqualsIgnoreCase(expr.function_name, "first_seen");
+  }
+
+  // The rule's WHERE without its first_seen conjuncts (which go to
+  // first_seen_target_); nullopt when nothing else is left.
+  std::optional<BoundExpr> BindConjunctsTakingFirstSeen(const Expr& where) {
+    std::vector<const Expr*> conjuncts;
+    std::vector<const Expr*> pending = {&where};
+    while (!pending.empty()) {
+      const Expr* next = pending.back();
+      pending.pop_back();
+      if (next->kind == Expr::Kind::kAnd) {
+        for (auto child = next->children.rbegin(); child != next->children.rend(); ++child) pending.push_back(&*child);
+      } else {
+        conjuncts.push_back(next);
+      }
+    }
+    std::optional<BoundExpr> rest;
+    bool any_first_seen = false;
+    for (const Expr* conjunct : conjuncts) {
+      if (IsFirstSeenCall(*conjunct)) {
+        any_first_seen = true;
+        BindFirstSeen(*conjunct, *first_seen_target_);
+      }
+    }
+    if (!any_first_seen) return BindExpr(where);
+    for (const Expr* conjunct : conjuncts) {
+      if (!IsFirstSeenCall(*conjunct)) rest = Conjoin(std::move(rest), BindExpr(*conjunct));
+    }
+    return rest;
+  }
+
+  static bool ParseDurationText(const std::string& text, absl::Duration& out) {
+    size_t digits = text.find_first_not_of("0123456789");
+    if (digits == 0 || digits == std::string::npos || digits + 1 != text.size()) return false;
+    int64_t count = std::atoll(text.substr(0, digits).c_str());
+    switch (text[digits]) {
+      case 's': out = absl::Seconds(count); return true;
+      case 'm': out = absl::Minutes(count); return true;
+      case 'h': out = absl::Hours(count); return true;
+      case 'd': out = absl::Hours(24 * count); return true;
+    }
+    return false;
+  }
+
+  // allowed_lateness, suppress_by, suppress_for.
+  void BindStateMetadata(const Statement& statement, BoundRule& rule) {
+    const MetadataEntry* suppress_by = nullptr;
+    const MetadataEntry* suppress_for = nullptr;
+    for (const MetadataEntry& entry : statement.metadata) {
+      std::string key = Lower(entry.key);
+      if (entry.value.literal.kind != Literal::Kind::kString) continue;  // reported by BindMetadata
+      const std::string& text = entry.value.literal.text;
+      if (key == "allowed_lateness") {
+        if (!ParseDurationText(text, rule.allowed_lateness)) {
+          diagnostics_.Error("TH1011", entry.value.location, "allowed_lateness " + Quote(text) + " is not a duration",
+                             "write a whole number and a unit: '30s', '5m', '2h', '1d'");
+        }
+      } else if (key == "suppress_by") {
+        suppress_by = &entry;
+      } else if (key == "suppress_for") {
+        suppress_for = &entry;
+      }
+    }
+    if (suppress_by == nullptr && suppress_for == nullptr) return;
+    const MetadataEntry& either = suppress_by != nullptr ? *suppress_by : *suppress_for;
+    if (suppress_by == nullptr || suppress_for == nullptr) {
+      diagnostics_.Error("TH1011", either.key_location, "suppression needs both suppress_by and suppress_for",
+                         "e.g. WITH (suppress_by = 'userIdentity.arn', suppress_for = '30m')");
+      return;
+    }
+    if (rule.aggregation) {
+      diagnostics_.Error("TH1011", suppress_by->key_location, "suppression applies to record rules",
+                         "an aggregation rule already alerts once per window; use a longer window instead");
+      return;
+    }
+    Suppression suppression;
+    if (!ParseDurationText(suppress_for->value.literal.text, suppression.period) ||
+        suppression.period <= absl::ZeroDuration()) {
+      diagnostics_.Error("TH1011", suppress_for->value.location,
+                         "suppress_for " + Quote(suppress_for->value.literal.text) + " is not a duration above zero",
+                         "write a whole number and a unit: '30s', '5m', '2h', '1d'");
+      return;
+    }
+    for (std::string name : std::vector<std::string>(absl::StrSplit(suppress_by->value.literal.text, ','))) {
+      absl::StripAsciiWhitespace(&name);
+      Expr field;
+      field.kind = Expr::Kind::kName;
+      field.location = field.path_location = suppress_by->value.location;
+      for (const std::string& step : std::vector<std::string>(absl::StrSplit(name, '.'))) {
+        if (step.empty()) continue;
+        field.path.steps.push_back(PathStep{PathStep::Kind::kKey, step, 0});
+        field.quoted_steps.push_back(false);
+      }
+      if (field.path.steps.empty()) {
+        diagnostics_.Error("TH1011", suppress_by->value.location, "suppress_by names an empty field",
+                           "list field names separated by commas: 'userIdentity.arn,sourceIPAddress'");
+        return;
+      }
+      BoundExpr bound = BindField(field);
+      suppression.names.push_back(OutputName(bound));
+      suppression.by.push_back(std::move(bound));
+    }
+    rule.suppression = std::move(suppression);
   }
 
   static std::string OutputName(const BoundExpr& value) {
@@ -343,7 +654,13 @@ class Binder {
   }
 
   BoundExpr BindExpr(const Expr& expr) {
+    if (group_scope_ != nullptr) {
+      if (std::optional<BoundExpr> over_group = BindOverGroup(expr)) return std::move(*over_group);
+    }
     switch (expr.kind) {
+      case Expr::Kind::kInterval:
+        diagnostics_.Error("TH1017", expr.location, "LEARN INTERVAL belongs in first_seen(key, value, LEARN INTERVAL …)");
+        return Start(expr, BoundExpr::Kind::kLiteral);
       case Expr::Kind::kLiteral: {
         BoundExpr out = Start(expr, BoundExpr::Kind::kLiteral);
         out.literal = expr.literal;
@@ -656,6 +973,21 @@ class Binder {
     std::string name = Lower(expr.function_name);
     SourceLocation name_location = expr.location;
     name_location.length = static_cast<int>(expr.function_name.size());
+    if (IsAggregateName(name)) {
+      diagnostics_.Error("TH1016", name_location, "aggregate " + name + "() outside SELECT/HAVING of a windowed rule",
+                         "aggregates need GROUP BY … WINDOW …; a plain rule decides one record at a time");
+      return Start(expr, BoundExpr::Kind::kLiteral);
+    }
+    if (name == "first_seen") {
+      diagnostics_.Error("TH1017", name_location, "first_seen must be one of the top-level AND conditions of a rule's WHERE",
+                         "it is decided after the rest of the WHERE, so it cannot sit under OR or NOT, in a view, "
+                         "or in SELECT/HAVING");
+      return Start(expr, BoundExpr::Kind::kLiteral);
+    }
+    if (expr.star_argument || expr.distinct || expr.limit) {
+      diagnostics_.Error("TH1004", name_location, name + "() takes neither *, DISTINCT nor LIMIT");
+      return Start(expr, BoundExpr::Kind::kLiteral);
+    }
     if (name == "regexp_like") {  // Athena's spelling of REGEXP
       BoundExpr out = Start(expr, BoundExpr::Kind::kRegexp);
       if (expr.children.size() != 2) {
@@ -781,6 +1113,8 @@ class Binder {
   std::vector<const Statement*> rules_;
   std::string from_alias_;
   const SourceFile* current_file_ = nullptr;
+  std::vector<FirstSeen>* first_seen_target_ = nullptr;  // binding a rule's own WHERE
+  Aggregation* group_scope_ = nullptr;                   // binding SELECT/HAVING over a group
 };
 
 }  // namespace

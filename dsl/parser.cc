@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "absl/strings/match.h"
 #include "core/timestamp.h"
 #include "dsl/lexer.h"
 
@@ -24,14 +25,11 @@ struct Unsupported {
   const char* hint;
 };
 constexpr Unsupported kUnsupported[] = {
-    {"group", "aggregations (GROUP BY … WINDOW …) are not supported yet; a rule matches single records"},
     {"order", "alerts come out in input order; remove ORDER BY"},
-    {"limit", "a streaming rule has no LIMIT; use suppression once it exists, or remove it"},
-    {"having", "HAVING needs GROUP BY, which is not supported yet"},
+    {"limit", "a streaming rule has no LIMIT (only array_agg(DISTINCT x) LIMIT n has); use suppress_by/suppress_for to limit alerts"},
     {"join", "a rule reads one record at a time; JOINs are not supported"},
     {"union", "write each SELECT as its own rule"},
-    {"window", "windows are not supported yet"},
-    {"distinct", "every matching record is its own alert; remove DISTINCT"},
+    {"distinct", "every matching record is its own alert; remove DISTINCT (count(DISTINCT x) is fine)"},
     {"with", "common table expressions are not supported; write CREATE VIEW name AS SELECT …; instead"},
 };
 
@@ -272,14 +270,95 @@ class Parser {
     } else if (Peek().kind == Token::Kind::kIdentifier && !IsReserved(Peek())) {
       select.from_alias = Next().text;
     }
+    // ksqlDB puts WINDOW before WHERE; runbooks often put it after GROUP BY.
+    if (Peek().IsKeyword("window") && !ParseWindow(select)) return;
     if (AcceptKeyword("where")) {
       Expr where;
       if (!ParseExpr(where)) return;
       select.where = std::move(where);
     }
+    if (Peek().IsKeyword("group")) {
+      select.group_by_location = Next().location;
+      if (!ExpectKeyword("by")) return;
+      do {
+        Expr item;
+        if (!ParseExpr(item)) return;
+        select.group_by.push_back(std::move(item));
+      } while (AcceptSymbol(","));
+    }
+    if (Peek().IsKeyword("window") && !select.window && !ParseWindow(select)) return;
+    if (Peek().IsKeyword("having")) {
+      select.having_location = Next().location;
+      Expr having;
+      if (!ParseExpr(having)) return;
+      select.having = std::move(having);
+    }
     for (const Unsupported& u : kUnsupported) {
       if (Peek().IsKeyword(u.keyword)) return Fail(Peek(), "");
     }
+  }
+
+  // WINDOW TUMBLING (SIZE n unit) | HOPPING (SIZE n unit, ADVANCE BY n unit)
+  // | SLIDING ([SIZE] n unit)
+  bool ParseWindow(SelectSyntax& select) {
+    WindowSyntax window;
+    window.location = Next().location;  // WINDOW
+    if (AcceptKeyword("tumbling")) {
+      window.kind = WindowSpec::Kind::kTumbling;
+    } else if (AcceptKeyword("hopping")) {
+      window.kind = WindowSpec::Kind::kHopping;
+    } else if (AcceptKeyword("sliding")) {
+      window.kind = WindowSpec::Kind::kSliding;
+    } else {
+      Fail(Peek(), "expected TUMBLING, HOPPING or SLIDING after WINDOW");
+      return false;
+    }
+    if (!ExpectSymbol("(", "'(' after the window type")) return false;
+    bool size_keyword = AcceptKeyword("size");
+    if (!size_keyword && window.kind != WindowSpec::Kind::kSliding) {
+      Fail(Peek(), "expected SIZE");
+      return false;
+    }
+    window.size_location = Peek().location;
+    if (!ParseDuration(window.size)) return false;
+    if (window.kind == WindowSpec::Kind::kHopping) {
+      if (!ExpectSymbol(",", "',' and ADVANCE BY") || !ExpectKeyword("advance") || !ExpectKeyword("by")) {
+        return false;
+      }
+      window.advance_location = Peek().location;
+      if (!ParseDuration(window.advance)) return false;
+    } else {
+      window.advance = window.size;
+    }
+    if (!ExpectSymbol(")", "')'")) return false;
+    select.window = window;
+    return true;
+  }
+
+  // n unit, as in WINDOW clauses: 10 MINUTES, 1 HOUR.
+  bool ParseDuration(absl::Duration& out) {
+    if (Peek().kind != Token::Kind::kNumber ||
+        Peek().text.find_first_not_of("0123456789") != std::string::npos) {
+      Fail(Peek(), "expected a whole number of SECONDS, MINUTES, HOURS or DAYS");
+      return false;
+    }
+    int64_t count = std::atoll(Next().text.c_str());
+    return ParseUnit(count, out);
+  }
+
+  bool ParseUnit(int64_t count, absl::Duration& out) {
+    static const std::pair<const char*, absl::Duration> kUnits[] = {
+        {"second", absl::Seconds(1)}, {"seconds", absl::Seconds(1)}, {"minute", absl::Minutes(1)},
+        {"minutes", absl::Minutes(1)}, {"hour", absl::Hours(1)},     {"hours", absl::Hours(1)},
+        {"day", absl::Hours(24)},      {"days", absl::Hours(24)}};
+    for (const auto& [name, unit] : kUnits) {
+      if (AcceptKeyword(name)) {
+        out = count * unit;
+        return true;
+      }
+    }
+    Fail(Peek(), "expected a unit: SECONDS, MINUTES, HOURS or DAYS");
+    return false;
   }
 
   // Nesting (parentheses, NOT, function calls) is bounded so that a hostile
@@ -480,12 +559,30 @@ class Parser {
       Next();
       Next();  // (
       if (AcceptSymbol(")")) return true;
+      if (AcceptSymbol("*")) {
+        out.star_argument = true;
+        return ExpectSymbol(")", "')' after '*'");
+      }
+      out.distinct = AcceptKeyword("distinct");
       do {
         Expr argument;
-        if (!ParseExpr(argument)) return false;
+        if (Peek().IsKeyword("learn")) {
+          if (!ParseLearnInterval(argument)) return false;
+        } else if (!ParseExpr(argument)) {
+          return false;
+        }
         out.children.push_back(std::move(argument));
       } while (AcceptSymbol(","));
-      return ExpectSymbol(")", "')' or ',' in the argument list");
+      if (!ExpectSymbol(")", "')' or ',' in the argument list")) return false;
+      if (absl::EqualsIgnoreCase(out.function_name, "array_agg") && AcceptKeyword("limit")) {
+        if (Peek().kind != Token::Kind::kNumber ||
+            Peek().text.find_first_not_of("0123456789") != std::string::npos) {
+          Fail(Peek(), "expected a whole number after LIMIT");
+          return false;
+        }
+        out.limit = std::atoll(Next().text.c_str());
+      }
+      return true;
     }
     if ((token.kind == Token::Kind::kIdentifier && !IsReserved(token)) ||
         token.kind == Token::Kind::kQuotedIdentifier) {
@@ -499,6 +596,20 @@ class Parser {
     }
     Fail(token, "expected a field, a literal, a function call or '('");
     return false;
+  }
+
+  // LEARN INTERVAL 'n' unit (SQL's interval literal, 'n' in quotes).
+  bool ParseLearnInterval(Expr& out) {
+    out.kind = Expr::Kind::kInterval;
+    out.location = Next().location;  // LEARN
+    if (!ExpectKeyword("interval")) return false;
+    if (Peek().kind != Token::Kind::kString ||
+        Peek().text.empty() || Peek().text.find_first_not_of("0123456789") != std::string::npos) {
+      Fail(Peek(), "expected a whole number in quotes, as in INTERVAL '7' DAY");
+      return false;
+    }
+    int64_t count = std::atoll(Next().text.c_str());
+    return ParseUnit(count, out.interval);
   }
 
   bool ParsePath(Expr& out) {
