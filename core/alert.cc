@@ -22,6 +22,22 @@ std::string Alert::ToJson() const {
   if (event_id.empty()) out += "null"; else AppendJsonString(out, event_id);
   out += ",\"eventTime\":";
   if (event_time.empty()) out += "null"; else AppendJsonString(out, event_time);
+  if (kind == Kind::kWindow) {
+    out += ",\"window\":{\"type\":";
+    AppendJsonString(out, window_type);
+    out += ",\"start\":";
+    AppendJsonString(out, window_start);
+    out += ",\"end\":";
+    AppendJsonString(out, window_end);
+    out += "}";
+  } else if (kind == Kind::kSuppressed) {
+    out += ",\"suppressed\":{\"count\":" + std::to_string(suppressed_count) + ",\"from\":";
+    AppendJsonString(out, window_start);
+    out += ",\"to\":";
+    AppendJsonString(out, window_end);
+    out += "}";
+  }
+  if (kind != Kind::kRecord) out += ",\"group\":" + group_json;
   out += ",\"fields\":";
   if (!fields_error.empty()) {
     out += "null,\"fields_error\":";
@@ -33,6 +49,10 @@ std::string Alert::ToJson() const {
   out += position.ToJson();
   out += "}";
   return out;
+}
+
+std::string FormatEventTime(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", time, absl::UTCTimeZone());
 }
 
 std::string MakeAlertId(std::string_view rule, std::string_view event_key) {

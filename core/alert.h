@@ -3,16 +3,22 @@
 // replay, so downstream can drop duplicates.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "core/source_position.h"
 
 namespace trailhound {
 
 struct Alert {
+  // What the alert is about: one record, one window of an aggregation rule,
+  // or the matches a suppression period held back.
+  enum class Kind { kRecord, kWindow, kSuppressed };
+  Kind kind = Kind::kRecord;
   std::string alert_id;
   std::string rule;
   std::string severity;
@@ -23,10 +29,19 @@ struct Alert {
   std::string fields_error;  // why fields are null (the record matched but
                              // does not parse whole, e.g. a 100-digit integer)
   SourcePosition position;
+  // kWindow: the window; kSuppressed: the period ("from" … "to").
+  std::string window_type;  // kWindow: tumbling, hopping, sliding
+  std::string window_start, window_end;
+  std::string group_json;   // kWindow, kSuppressed: {"name": value, …}
+  uint64_t suppressed_count = 0;
 
   // One NDJSON line, without the trailing newline.
   std::string ToJson() const;
 };
+
+// Event time as alerts write it: 2023-10-01T08:15:02Z (a fraction only when
+// there is one).
+std::string FormatEventTime(absl::Time time);
 
 // 32 hex digits: FNV-1a 128 over rule name, a NUL, and `event_key` (the
 // record's eventID, or its raw bytes when it has none).

@@ -21,6 +21,8 @@ inline constexpr std::string_view kReasonTooDeep = "too_deep";
 inline constexpr std::string_view kReasonNotCloudTrail = "not_cloudtrail";  // an EventBridge event of another kind
 inline constexpr std::string_view kReasonInvalidDocument = "invalid_document";
 inline constexpr std::string_view kReasonUnreadableInput = "unreadable_input";
+inline constexpr std::string_view kReasonLate = "late";  // older than a windowed rule's watermark
+inline constexpr std::string_view kReasonMissingEventTime = "missing_eventTime";  // a windowed rule needs it
 
 struct DeadLetter {
   std::string_view reason;  // one of the kReason* codes

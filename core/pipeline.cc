@@ -1,6 +1,7 @@
 #include "core/pipeline.h"
 
 #include "core/reference_interpreter.h"
+#include "core/timestamp.h"
 
 namespace trailhound {
 namespace {
@@ -16,8 +17,31 @@ std::string_view ReasonOf(std::string_view message) {
 }  // namespace
 
 Pipeline::Pipeline(const CompiledRuleSet& rules, AlertSink& alerts, DeadLetterSink& dead_letters,
-                   MatchEngine engine)
-    : rules_(rules), alerts_(alerts), dead_letters_(dead_letters), engine_(engine), scratch_(rules.NewScratch()) {}
+                   MatchEngine engine, RuleState* state)
+    : rules_(rules), alerts_(alerts), dead_letters_(dead_letters), engine_(engine),
+      state_(state != nullptr && state->active() ? state : nullptr),
+      emit_([this](Alert alert) { Emit(alert); }), scratch_(rules.NewScratch()) {}
+
+void Pipeline::Emit(const Alert& alert) {
+  alerts_.Write(alert);
+  ++stats_.alerts;
+}
+
+void Pipeline::CloseState() {
+  if (state_ != nullptr) state_->CloseAll(emit_);
+}
+
+std::string Pipeline::LateDetail(std::string_view event_time, const std::vector<uint32_t>& late_rules) const {
+  std::string detail = "eventTime " + std::string(event_time) + " is before the watermark of";
+  for (size_t i = 0; i < late_rules.size(); ++i) {
+    const BoundRule& rule = rules_.rules().rules[late_rules[i]];
+    std::optional<absl::Time> watermark = state_->Watermark(late_rules[i]);
+    detail += (i ? ", rule " : " rule ") + rule.name + " (" +
+              (watermark ? FormatEventTime(*watermark) : std::string("none")) + ", allowed_lateness " +
+              absl::FormatDuration(rule.allowed_lateness) + ")";
+  }
+  return detail;
+}
 
 void Pipeline::Reject(std::string_view reason, std::string detail, std::string_view bytes,
                       const SourcePosition& position) {
@@ -39,8 +63,13 @@ void Pipeline::Process(std::string_view bytes, const SourcePosition& position) {
     Reject(kReasonMissingEventName, "record has no string eventName", bytes, position);
     return;
   }
-  if (matched_.empty() && engine_ == MatchEngine::kCompiled) return;
+  std::string_view event_time = rules_.EventTime(*scratch_).value_or("");
+  if (state_ != nullptr) state_->BeginRecord(position, ParseTimestamp(event_time));
+  if (!matched_.empty() || engine_ == MatchEngine::kReference) EmitMatches(bytes, position, event_time);
+  if (state_ != nullptr) state_->EndRecord(emit_);
+}
 
+void Pipeline::EmitMatches(std::string_view bytes, const SourcePosition& position, std::string_view event_time) {
   // SELECT needs the whole record; the rules only read parts of it. A record
   // that matched but does not parse whole (simdjson rejects integers beyond
   // 64 bits) still alerts, with its fields null and the reason.
@@ -54,9 +83,21 @@ void Pipeline::Process(std::string_view bytes, const SourcePosition& position) {
     }
   }
   std::optional<std::string_view> event_id = rules_.EventId(*scratch_);
-  std::string_view event_time = rules_.EventTime(*scratch_).value_or("");
+  late_rules_.clear();
+  missing_time_rules_.clear();
   for (uint32_t index : matched_) {
     const BoundRule& rule = rules_.rules().rules[index];
+    if (state_ != nullptr && state_->IsStateful(index)) {
+      if (projection_error) {
+        Reject(kReasonInvalidJson, "rule " + rule.name + " needs the whole record: " +
+                                       simdjson::error_message(projection_error), bytes, position);
+        continue;
+      }
+      RuleState::Verdict verdict = state_->Decide(index, record, emit_);
+      if (verdict == RuleState::Verdict::kLate) late_rules_.push_back(index);
+      if (verdict == RuleState::Verdict::kMissingEventTime) missing_time_rules_.push_back(index);
+      if (verdict != RuleState::Verdict::kAlert) continue;
+    }
     Alert alert;
     alert.rule = rule.name;
     alert.alert_id = MakeAlertId(rule.name, event_id ? *event_id : bytes);
@@ -70,8 +111,13 @@ void Pipeline::Process(std::string_view bytes, const SourcePosition& position) {
       alert.fields_json = ReferenceInterpreter::ProjectFields(rule, record);
     }
     alert.position = position;
-    alerts_.Write(alert);
-    ++stats_.alerts;
+    Emit(alert);
+  }
+  if (!late_rules_.empty()) Reject(kReasonLate, LateDetail(event_time, late_rules_), bytes, position);
+  if (!missing_time_rules_.empty()) {
+    std::string names;
+    for (uint32_t index : missing_time_rules_) names += (names.empty() ? "" : ", ") + rules_.rules().rules[index].name;
+    Reject(kReasonMissingEventTime, "no valid eventTime for the windowed rule(s) " + names, bytes, position);
   }
 }
 

@@ -2,6 +2,11 @@
 // set, hand alerts (in rule order) and dead letters to their sinks. One
 // Pipeline per thread; the CompiledRuleSet is shared and immutable.
 //
+// Stateful rules (windows, first_seen, suppression) go through a RuleState
+// the caller owns: it is kept across pipelines (reloads) and saved with the
+// source's commits. Their alerts come after the record alerts of the record
+// that closed them; CloseState closes every open window (a finite run's end).
+//
 // MatchEngine::kReference decides each rule with the reference interpreter
 // instead (slow; the oracle for end-to-end tests). Records are validated the
 // same way in both, so dead letters do not differ; a record the DOM cannot
@@ -18,6 +23,7 @@
 #include "core/alert.h"
 #include "core/compiled_rule_set.h"
 #include "core/dead_letter.h"
+#include "core/rule_state.h"
 #include "core/source_position.h"
 
 namespace trailhound {
@@ -39,21 +45,28 @@ enum class MatchEngine { kCompiled, kReference };
 class Pipeline {
  public:
   Pipeline(const CompiledRuleSet& rules, AlertSink& alerts, DeadLetterSink& dead_letters,
-           MatchEngine engine = MatchEngine::kCompiled);
+           MatchEngine engine = MatchEngine::kCompiled, RuleState* state = nullptr);
 
   void Process(std::string_view bytes, const SourcePosition& position);
+  void CloseState();
   const PipelineStats& stats() const { return stats_; }
 
  private:
   void Reject(std::string_view reason, std::string detail, std::string_view bytes,
               const SourcePosition& position);
+  void EmitMatches(std::string_view bytes, const SourcePosition& position, std::string_view event_time);
+  void Emit(const Alert& alert);
+  std::string LateDetail(std::string_view event_time, const std::vector<uint32_t>& late_rules) const;
 
   const CompiledRuleSet& rules_;
   AlertSink& alerts_;
   DeadLetterSink& dead_letters_;
   const MatchEngine engine_;
+  RuleState* const state_;  // null: no stateful rules
+  const RuleState::Emit emit_;
   CompiledRuleSet::ScratchPtr scratch_;
   std::vector<uint32_t> matched_;
+  std::vector<uint32_t> late_rules_, missing_time_rules_;  // of the current record
   simdjson::dom::parser projection_parser_;  // alerts only: SELECT needs the whole record
   PipelineStats stats_;
 };

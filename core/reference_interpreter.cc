@@ -502,25 +502,27 @@ TriBool ReferenceInterpreter::EvaluateCondition(const BoundExpr& condition, elem
   return Evaluator(record).EvalBool(condition);
 }
 
+std::string ReferenceInterpreter::ValueJson(const BoundExpr& value, element record) {
+  Evaluator evaluator(record);
+  Values values = evaluator.EvalValues(value);
+  if (values.size() == 1) return Json(values[0]);
+  std::string out = "[";
+  for (size_t j = 0; j < values.size(); ++j) {
+    if (j) out.push_back(',');
+    out += Json(values[j]);
+  }
+  out.push_back(']');
+  return out;
+}
+
 std::string ReferenceInterpreter::ProjectFields(const BoundRule& rule, element record) {
   if (rule.select_star) return simdjson::to_string(record);
-  Evaluator evaluator(record);
   std::string out = "{";
   for (size_t i = 0; i < rule.select.size(); ++i) {
     if (i) out.push_back(',');
     AppendJsonString(out, rule.select[i].output_name);
     out.push_back(':');
-    Values values = evaluator.EvalValues(rule.select[i].value);
-    if (values.size() == 1) {
-      out += Json(values[0]);
-    } else {
-      out.push_back('[');
-      for (size_t j = 0; j < values.size(); ++j) {
-        if (j) out.push_back(',');
-        out += Json(values[j]);
-      }
-      out.push_back(']');
-    }
+    out += ValueJson(rule.select[i].value, record);
   }
   out.push_back('}');
   return out;

@@ -21,6 +21,8 @@ class ReferenceInterpreter {
   // The rule's WHERE over `record` (TRUE when the rule has no WHERE).
   static TriBool EvaluateWhere(const BoundRule& rule, simdjson::dom::element record);
   static TriBool EvaluateCondition(const BoundExpr& condition, simdjson::dom::element record);
+  // One value as JSON text ("null" for NULL; an array for a [*] path).
+  static std::string ValueJson(const BoundExpr& value, simdjson::dom::element record);
   // The rule's SELECT list as one JSON object (the whole record for SELECT *).
   static std::string ProjectFields(const BoundRule& rule, simdjson::dom::element record);
 };

@@ -60,6 +60,7 @@ struct WindowSyntax {
 struct SelectSyntax {
   SourceLocation location;  // the SELECT keyword
   bool star = false;
+  SourceLocation star_location;
   std::vector<SelectItemSyntax> items;
   std::string from;  // last part of the table name
   SourceLocation from_location;

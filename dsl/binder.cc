@@ -333,7 +333,7 @@ class Binder {
                          "e.g. SIZE 10 MINUTES, ADVANCE BY 1 MINUTE");
     }
     if (select.star) {
-      diagnostics_.Error("TH1016", select.location, "SELECT * in an aggregation rule",
+      diagnostics_.Error("TH1016", select.star_location, "SELECT * in an aggregation rule",
                          "an aggregation alert carries one window, not records: select GROUP BY fields and "
                          "aggregates, e.g. SELECT sourceIPAddress, count(*) AS n");
     }

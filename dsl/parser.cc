@@ -244,7 +244,8 @@ class Parser {
     select.location = Peek().location;
     Next();  // SELECT
     if (Peek().IsKeyword("distinct")) return Fail(Peek(), "");
-    if (AcceptSymbol("*")) {
+    if (Peek().IsSymbol("*")) {
+      select.star_location = Next().location;
       select.star = true;
     } else {
       do {

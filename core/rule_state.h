@@ -1,0 +1,110 @@
+// The state of stateful rules (README "Stateful rules"): the windows of
+// aggregation rules, the memories of first_seen, the periods of suppression.
+//
+// Everything runs in event time, per input partition (a Kafka partition, or
+// all files of a run together): stream time is the largest eventTime seen in
+// the partition, and a rule's watermark is stream time minus its
+// allowed_lateness. Given the same records in the same order, RuleState
+// emits the same alerts with the same ids.
+//
+// Per record the pipeline calls BeginRecord, then Decide for every stateful
+// rule the record matched, then EndRecord, which closes what the watermark
+// passed. CloseAll closes everything (the end of a finite run).
+//
+// State is bounded per rule and partition (least recently used keys are
+// evicted and counted). Save/Load keep it in a directory, one file per
+// partition, written atomically. The state remembers, per input (file or
+// Kafka partition), the last record it applied, so records read again after
+// a restart change nothing.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <simdjson.h>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "core/alert.h"
+#include "core/bound_rule.h"
+#include "core/source_position.h"
+
+namespace trailhound {
+
+struct RuleStateOptions {
+  size_t max_keys_per_rule = 1000000;  // per rule and partition
+};
+
+struct RuleStateStats {
+  uint64_t keys = 0;     // groups, first_seen pairs and suppression keys held
+  uint64_t bytes = 0;    // an estimate of the memory they take
+  uint64_t evicted = 0;  // keys dropped to stay within max_keys_per_rule
+};
+
+class RuleState {
+ public:
+  using Emit = std::function<void(Alert)>;
+
+  // What a matched stateful rule makes of a record.
+  enum class Verdict {
+    kAlert,             // alert on this record now (first_seen, suppression)
+    kQuiet,             // counted, remembered or suppressed: no alert now
+    kLate,              // older than the rule's watermark: dead-letter it
+    kMissingEventTime,  // a windowed rule needs the record's eventTime
+  };
+
+  RuleState(const RuleSet& rules, RuleStateOptions options);
+  ~RuleState();
+
+  // True when some rule of the set is stateful.
+  bool active() const { return !slots_.empty(); }
+  bool IsStateful(uint32_t rule) const { return slot_of_rule_[rule] >= 0; }
+
+  void BeginRecord(const SourcePosition& position, std::optional<absl::Time> event_time);
+  Verdict Decide(uint32_t rule, simdjson::dom::element record, const Emit& emit);
+  void EndRecord(const Emit& emit);
+  void CloseAll(const Emit& emit);
+
+  // The watermark `rule` had before the current record (for messages).
+  std::optional<absl::Time> Watermark(uint32_t rule) const;
+
+  RuleStateStats Stats() const;
+
+  // Writes the partitions changed since the last Save (or Load) to `dir`.
+  absl::Status Save(const std::string& dir);
+  // Reads every partition file in `dir` (none is fine). State of rules that
+  // are gone or whose stateful parts changed is dropped; `notes` says which.
+  absl::Status Load(const std::string& dir, std::vector<std::string>& notes);
+
+ private:
+  struct Slot;
+  struct SlotState;
+  struct Partition;
+  struct ClosedAlert;
+
+  Partition& PartitionFor(const std::string& id);
+  SlotState& StateOf(Partition& partition, int slot);
+  void Close(Partition& partition, bool everything, const Emit& emit);
+
+  const RuleSet& rules_;
+  const RuleStateOptions options_;
+  std::vector<std::unique_ptr<Slot>> slots_;  // one per stateful rule, in rule order
+  std::vector<int> slot_of_rule_;             // rule index -> slot, or -1
+  std::map<std::string, std::unique_ptr<Partition>> partitions_;
+  simdjson::dom::parser group_parser_;  // group records, for HAVING and SELECT
+  uint64_t evicted_ = 0;
+  std::vector<ClosedAlert> ended_periods_;  // by the current record's matches
+
+  // The record between BeginRecord and EndRecord.
+  Partition* current_ = nullptr;
+  std::optional<absl::Time> current_time_;
+  SourcePosition current_position_;
+  bool current_replayed_ = false;
+};
+
+}  // namespace trailhound
