@@ -78,6 +78,17 @@ Kafka source (a consumer-group member; run several to share the partitions):
   before them were delivered (at-least-once: after a crash an alert may repeat
   with the same alert_id, never go missing). Each message is one record.
 
+Stateful rules (GROUP BY … WINDOW, first_seen, suppression; README
+"Stateful rules") run on one thread. A finite run without --state-dir closes
+every open window at its end.
+  --state-dir DIR         keep their state here across runs (one file per
+                          partition, written before each commit); required with
+                          Kafka, --follow and --checkpoint. Processes of one
+                          Kafka group must share it for state to follow a
+                          partition in a rebalance
+  --state-max-keys N      keys per rule and partition before the least recently
+                          used are evicted (default 1000000)
+
 Signals (Kafka, --follow, --checkpoint): SIGINT/SIGTERM stop reading, deliver,
 commit and exit 0 (a second one ends the run at once, committing nothing
 more); SIGHUP reloads the rules from the same paths — a set with errors is
@@ -274,6 +285,7 @@ void PrintSummary(const PipelineStats& stats, uint64_t dead_letters, std::chrono
 
 struct RunSettings {
   std::vector<std::string> rule_paths;
+  RuleStateOptions state_options;
   MatchEngine engine = MatchEngine::kCompiled;
   bool flush_every_output = false;  // stdin: alerts leave as their records arrive
   std::chrono::seconds status_interval{0};
@@ -292,15 +304,20 @@ std::chrono::steady_clock::time_point CoarseNow() {
 constexpr int kMaxInputErrorsInARow = 1000;  // a finite source that only fails: stop rather than spin
 constexpr uint64_t kRecordsPerDelivery = 20000;
 constexpr auto kDeliveryInterval = std::chrono::milliseconds(100);
+constexpr auto kStateSaveInterval = std::chrono::seconds(1);
 
 // Reads one record at a time on this thread; delivers (flushes the sinks) at
 // least every kDeliveryInterval and whenever the source is idle, and commits
 // the source after each delivery. Returns the exit status.
+//
+// Stateful rules: the state is saved (--state-dir) after each delivery and
+// before the source commits, at most every kStateSaveInterval (commits wait
+// for it), so a restart never resumes past what the saved state holds.
 class SerialRun {
  public:
   SerialRun(RunSettings settings, std::unique_ptr<const CompiledRuleSet> rules, RecordSource& source,
-            Outputs& outputs)
-      : settings_(std::move(settings)), rules_(std::move(rules)), source_(source), outputs_(outputs) {
+            Outputs& outputs, std::unique_ptr<RuleState>& state)
+      : settings_(std::move(settings)), rules_(std::move(rules)), source_(source), outputs_(outputs), state_(state) {
     pipeline_ = NewPipeline();
   }
 
@@ -324,6 +341,7 @@ class SerialRun {
       if (*more) {
         pipeline_->Process(record.bytes, record.position);
         ++undelivered_;
+        if (state_ != nullptr && !StateHealthy()) return 2;
       }
       auto now = CoarseNow();
       bool pending = undelivered_ > 0 || outputs_.dead_letters().count() != delivered_letters_;
@@ -336,6 +354,9 @@ class SerialRun {
       }
       if (!*more && !source_.Live()) break;
     }
+    // A finite run that keeps no state closes its windows: nothing would
+    // ever close them otherwise.
+    if (!source_.Live() && StopSignal() == 0 && settings_.state_options.dir.empty()) pipeline_->CloseState();
     if (!DeliverAndCommit(true)) return 2;
     if (StopSignal() != 0) {
       std::fprintf(stderr, "trailhound: %s: stopped after delivering and committing\n", strsignal(StopSignal()));
@@ -346,7 +367,18 @@ class SerialRun {
 
  private:
   std::unique_ptr<Pipeline> NewPipeline() {
-    return std::make_unique<Pipeline>(*rules_, outputs_.alerts(), outputs_.dead_letters(), settings_.engine);
+    return std::make_unique<Pipeline>(*rules_, outputs_.alerts(), outputs_.dead_letters(), settings_.engine,
+                                      state_.get());
+  }
+
+  // Notes about saved state (printed), or an unreadable saved state (false:
+  // the run stops rather than start that partition from nothing).
+  bool StateHealthy() {
+    for (const std::string& note : state_->TakeNotes()) std::fprintf(stderr, "trailhound: state: %s\n", note.c_str());
+    if (state_->error().ok()) return true;
+    PrintError(state_->error());
+    std::fprintf(stderr, "trailhound: stopping without committing\n");
+    return false;
   }
 
   PipelineStats Totals() const {
@@ -370,6 +402,16 @@ class SerialRun {
     undelivered_ = 0;
     delivered_letters_ = outputs_.dead_letters().count();
     last_delivery_ = std::chrono::steady_clock::now();
+    if (state_ != nullptr && !settings_.state_options.dir.empty()) {
+      if (!final && last_delivery_ - last_state_save_ < kStateSaveInterval) return true;
+      absl::Status saved = state_->Save();
+      if (!saved.ok()) {
+        PrintError(saved);
+        std::fprintf(stderr, "trailhound: stopping without committing\n");
+        return false;
+      }
+      last_state_save_ = last_delivery_;
+    }
     absl::Status committed = source_.Commit(final);
     if (!committed.ok()) PrintError(committed);
     return true;
@@ -386,6 +428,12 @@ class SerialRun {
     }
     earlier_.Add(pipeline_->stats());
     pipeline_.reset();  // it refers to the old rules
+    std::unique_ptr<RuleState> fresh_state;
+    if (state_ != nullptr) {  // it refers to the old rules too: move its contents over
+      fresh_state = std::make_unique<RuleState>(fresh->rules(), settings_.state_options);
+      fresh_state->AdoptFrom(*state_);
+    }
+    state_ = std::move(fresh_state);
     rules_ = std::move(fresh);
     pipeline_ = NewPipeline();
     std::fprintf(stderr, "trailhound: reloaded: %zu rules\n", rules_->rules().rules.size());
@@ -395,6 +443,14 @@ class SerialRun {
     PipelineStats totals = Totals();
     double seconds = std::chrono::duration<double>(now - last_status_).count();
     std::string extra = source_.StatusText();
+    if (state_ != nullptr) {
+      RuleStateStats state = state_->Stats();
+      char text[160];
+      std::snprintf(text, sizeof text, "%sstate %llu keys, %.1f MB, %llu evicted", extra.empty() ? "" : ", ",
+                    static_cast<unsigned long long>(state.keys), state.bytes / 1e6,
+                    static_cast<unsigned long long>(state.evicted));
+      extra += text;
+    }
     std::fprintf(stderr, "trailhound: status: %llu records (%.0f/s), %llu alerts, %llu dead letters%s%s%s\n",
                  static_cast<unsigned long long>(totals.records),
                  seconds > 0 ? (totals.records - records_at_last_status_) / seconds : 0.0,
@@ -409,8 +465,10 @@ class SerialRun {
   std::unique_ptr<const CompiledRuleSet> rules_;
   RecordSource& source_;
   Outputs& outputs_;
+  std::unique_ptr<RuleState>& state_;  // null without stateful rules; replaced by reloads
   std::unique_ptr<Pipeline> pipeline_;
   PipelineStats earlier_;  // of the pipelines replaced by reloads
+  std::chrono::steady_clock::time_point last_state_save_;
   uint64_t undelivered_ = 0;
   uint64_t delivered_letters_ = 0;
   uint64_t records_at_last_status_ = 0;
@@ -463,7 +521,8 @@ int RunCommand(int argc, char** argv) {
   }
   CommandLine args(argc, argv,
                    {"rules", "output", "dead-letter", "max-record-bytes", "threads", "status-interval", "engine",
-                    "kafka-brokers", "kafka-topic", "kafka-group", "X", "webhook-header", "checkpoint", "settle-ms"},
+                    "kafka-brokers", "kafka-topic", "kafka-group", "X", "webhook-header", "checkpoint", "settle-ms",
+                    "state-dir", "state-max-keys"},
                    {"follow"});
   if (!args.ok()) return UsageError(args.error());
   RunSettings settings;
@@ -518,10 +577,23 @@ int RunCommand(int argc, char** argv) {
   // still end the run cleanly (it stops before the first record).
   if (from_kafka || from_followed_files) InstallSignalHandlers();
 
+  settings.state_options.dir = args.Get("state-dir");
+  uint64_t max_keys = settings.state_options.max_keys_per_rule;
+  if (args.Has("state-max-keys") && (!ParseCount(args.Get("state-max-keys"), max_keys) || max_keys < 1)) {
+    return UsageError("--state-max-keys needs a number above zero");
+  }
+  settings.state_options.max_keys_per_rule = max_keys;
+
   std::unique_ptr<const CompiledRuleSet> rules = LoadAndCompile(settings.rule_paths);
   if (rules == nullptr) {
     std::fprintf(stderr, "trailhound: not running: the rules have errors\n");
     return 1;
+  }
+  std::unique_ptr<RuleState> state = std::make_unique<RuleState>(rules->rules(), settings.state_options);
+  if (!state->active()) state.reset();
+  if (state != nullptr && (from_kafka || from_followed_files) && settings.state_options.dir.empty()) {
+    return UsageError("stateful rules with Kafka, --follow or --checkpoint need --state-dir: a restart resumes "
+                      "the input, and must resume their windows and memories with it");
   }
   // A run that resumes (from Kafka offsets or a checkpoint) adds to its files
   // rather than erasing what the run before it delivered.
@@ -538,7 +610,16 @@ int RunCommand(int argc, char** argv) {
     kafka.topics = args.GetAll("kafka-topic");
     kafka.group = args.Get("kafka-group");
     kafka.max_record_bytes = source_options.max_record_bytes;
-    kafka.flush_before_revoke = [&outputs]() { return outputs.Deliver(); };
+    // Before another member takes a partition: its alerts delivered and its
+    // state saved; afterwards this process forgets that state.
+    kafka.flush_before_revoke = [&outputs, &state]() {
+      absl::Status status = outputs.Deliver();
+      if (status.ok() && state != nullptr) status = state->Save();
+      return status;
+    };
+    kafka.after_revoke = [&state](const std::vector<std::string>& stream_ids) {
+      if (state != nullptr) state->Drop(stream_ids);
+    };
     absl::StatusOr<std::unique_ptr<KafkaSource>> opened_consumer =
         KafkaSource::Open(std::move(kafka), outputs.dead_letters());
     if (!opened_consumer.ok()) return UsageError(std::string(opened_consumer.status().message()));
@@ -552,7 +633,7 @@ int RunCommand(int argc, char** argv) {
   } else {
     bool stdin_input = args.positional().empty() ||
                        std::find(args.positional().begin(), args.positional().end(), "-") != args.positional().end();
-    if (threads > 1 && !stdin_input) {
+    if (threads > 1 && !stdin_input && state == nullptr) {
       return RunFilesInParallel(*rules, args.positional(), source_options, outputs, static_cast<int>(threads));
     }
     settings.flush_every_output = stdin_input;
@@ -564,7 +645,7 @@ int RunCommand(int argc, char** argv) {
     }
     source = std::move(*files);
   }
-  int status = SerialRun(std::move(settings), std::move(rules), *source, outputs).Run();
+  int status = SerialRun(std::move(settings), std::move(rules), *source, outputs, state).Run();
   if (consumer != nullptr) consumer->Close();  // leave the group now, not after the session timeout
   return status;
 }

@@ -226,6 +226,7 @@ KafkaSource::~KafkaSource() {
   // Whoever did not Close() is not shutting down cleanly: the sinks may not
   // be flushed (or alive), so leave without committing anything more.
   options_.flush_before_revoke = nullptr;
+  options_.after_revoke = nullptr;
   Close();
   if (client_ != nullptr) rd_kafka_destroy(client_);
 }
@@ -342,9 +343,12 @@ void KafkaSource::Rebalance(int error, rd_kafka_topic_partition_list_t* partitio
       rebalance_error_ = flushed;
     }
   }
+  std::vector<std::string> stream_ids;
   for (int i = 0; i < partitions->cnt; ++i) {
     progress_.erase({partitions->elems[i].topic, partitions->elems[i].partition});
+    stream_ids.push_back(SourcePosition::StreamIdOf(partitions->elems[i].topic, partitions->elems[i].partition));
   }
+  if (options_.after_revoke) options_.after_revoke(stream_ids);
   if (cooperative) {
     rd_kafka_error_t* failed = rd_kafka_incremental_unassign(client_, partitions);
     if (failed != nullptr) rd_kafka_error_destroy(failed);

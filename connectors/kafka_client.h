@@ -140,6 +140,9 @@ struct KafkaSourceOptions {
   // flushes its sinks, so that the source can commit every record it
   // returned before another consumer resumes from the committed offsets.
   std::function<absl::Status()> flush_before_revoke;
+  // Called after partitions were taken away (flushed and committed, or lost),
+  // with their SourcePosition::StreamId()s: the caller forgets their state.
+  std::function<void(const std::vector<std::string>& stream_ids)> after_revoke;
 };
 
 // A consumer-group member: each message is one record (a trailing newline is

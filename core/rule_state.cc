@@ -405,6 +405,21 @@ RuleState::RuleState(const RuleSet& rules, RuleStateOptions options) : rules_(ru
 RuleState::~RuleState() = default;
 
 RuleState::Partition& RuleState::PartitionFor(const std::string& id) {
+  auto found = partitions_.find(id);
+  if (found != partitions_.end()) return *found->second;
+  // First record of this partition in this process: its saved state, if
+  // any (from an earlier run, or from the group member that had it before
+  // a rebalance), comes first.
+  if (!options_.dir.empty()) {
+    std::string path = PathOf(id);
+    std::ifstream in(path, std::ios::binary);
+    if (in) {
+      std::stringstream buffer;
+      buffer << in.rdbuf();
+      absl::Status restored = Restore(buffer.str(), "state file " + path);
+      if (!restored.ok() && error_.ok()) error_ = restored;
+    }
+  }
   std::unique_ptr<Partition>& partition = partitions_[id];
   if (partition == nullptr) {
     partition = std::make_unique<Partition>();
@@ -424,7 +439,7 @@ RuleState::SlotState& RuleState::StateOf(Partition& partition, int slot) {
 
 void RuleState::BeginRecord(const SourcePosition& position, std::optional<absl::Time> event_time) {
   bool kafka = !position.topic.empty();
-  std::string partition_id = kafka ? absl::StrCat(position.topic, "/", position.partition) : "";
+  std::string partition_id = position.StreamId();
   current_ = &PartitionFor(partition_id);
   current_time_ = event_time;
   current_position_ = position;
@@ -776,93 +791,208 @@ RuleStateStats RuleState::Stats() const {
   return stats;
 }
 
-absl::Status RuleState::Save(const std::string& dir) {
+std::string RuleState::Serialize(const std::string& id, const Partition& partition) const {
+  Writer w;
+  w.Str(kMagic);
+  w.Str(id);
+  w.OptTime(partition.stream_time);
+  w.U64(partition.applied.size());
+  for (const auto& [input, index] : partition.applied) {
+    w.Str(input);
+    w.I64(index);
+  }
+  size_t present = 0;
+  for (const auto& slot : partition.slots) present += slot != nullptr;
+  w.U64(present);
+  for (size_t s = 0; s < slots_.size(); ++s) {
+    if (partition.slots[s] == nullptr) continue;
+    const SlotState& state = *partition.slots[s];
+    Writer p;
+    p.U64(state.first_seen.size());
+    for (const FirstSeenMemory& memory : state.first_seen) {
+      p.OptTime(memory.learn_start);
+      p.U64(memory.seen.size());
+      for (const auto& [hash, unused] : memory.seen.entries()) p.U64(hash);
+    }
+    p.U64(state.timed.size());
+    for (const auto& [key, group] : state.timed.entries()) {
+      p.Str(key);
+      p.Strs(group.key_values);
+      p.U64(group.windows.size());
+      for (const auto& [start, window] : group.windows) {
+        p.Time(start);
+        p.I64(window.count);
+        p.Time(window.first);
+        p.Time(window.last);
+        p.U64(window.values.size());
+        for (const ValueCounts& counts : window.values) {
+          p.U64(counts.size());
+          for (const auto& [value, count] : counts) {
+            p.Str(value);
+            p.I64(count);
+          }
+        }
+        p.Position(window.last_position);
+      }
+    }
+    p.U64(state.sliding.size());
+    for (const auto& [key, group] : state.sliding.entries()) {
+      p.Str(key);
+      p.Strs(group.key_values);
+      p.OptTime(group.last_end);
+      p.U64(group.last_true);
+      p.U64(group.in_window);
+      p.U64(group.entries.size());
+      for (const SlidingEntry& entry : group.entries) {
+        p.Time(entry.time);
+        p.Strs(entry.values);
+        p.Position(entry.position);
+      }
+    }
+    p.U64(state.periods.size());
+    for (const auto& [key, period] : state.periods.entries()) {
+      p.Str(key);
+      p.Strs(period.key_values);
+      p.Time(period.start);
+      p.U64(period.count);
+      p.Position(period.last_position);
+    }
+    p.U64(state.queue.size());
+    for (const DueEvent& event : state.queue) {
+      p.Time(event.due);
+      p.Str(event.group);
+      p.U64(event.start == absl::InfinitePast());
+      if (event.start != absl::InfinitePast()) p.Time(event.start);
+    }
+    w.Str(slots_[s]->rule->name);
+    w.Str(slots_[s]->signature);
+    w.Str(p.out());
+  }
+  return std::move(w.out());
+}
+
+absl::Status RuleState::Restore(std::string_view bytes, const std::string& origin) {
+  auto corrupt = [&origin]() {
+    return absl::DataLossError(origin + " is corrupt; move it away to start that partition's state afresh");
+  };
+  Reader r(bytes);
+  if (r.Str() != kMagic || !r.ok()) return corrupt();
+  std::string id = r.Str();
+  std::unique_ptr<Partition>& fresh = partitions_[id];
+  fresh = std::make_unique<Partition>();
+  fresh->slots.resize(slots_.size());
+  Partition& partition = *fresh;
+  std::map<std::string, int> slot_by_name;
+  for (size_t s = 0; s < slots_.size(); ++s) slot_by_name[slots_[s]->rule->name] = static_cast<int>(s);
+  partition.stream_time = r.OptTime();
+  for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
+    std::string input = r.Str();
+    partition.applied[input] = r.I64();
+  }
+  for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
+    std::string name = r.Str();
+    std::string signature = r.Str();
+    std::string payload = r.Str();
+    auto known = slot_by_name.find(name);
+    if (known == slot_by_name.end() || slots_[known->second]->signature != signature) {
+      notes_.push_back("dropped the saved state of rule " + name +
+                      (known == slot_by_name.end() ? " (no such stateful rule now)" : " (its stateful parts changed)"));
+      continue;
+    }
+    SlotState& state = StateOf(partition, known->second);
+    Reader p(payload);
+    uint64_t memories = p.Count();
+    for (uint64_t m = 0; m < memories && p.ok(); ++m) {
+      FirstSeenMemory scratch;
+      FirstSeenMemory& memory = m < state.first_seen.size() ? state.first_seen[m] : scratch;
+      memory.learn_start = p.OptTime();
+      for (uint64_t k = p.Count(); k > 0 && p.ok(); --k) memory.seen.Insert(p.U64(), 0, options_.max_keys_per_rule, evicted_);
+    }
+    for (uint64_t g = p.Count(); g > 0 && p.ok(); --g) {
+      std::string key = p.Str();
+      TimedGroup group;
+      group.key_values = p.Strs();
+      for (uint64_t w = p.Count(); w > 0 && p.ok(); --w) {
+        absl::Time start = p.Time();
+        TimedWindow& window = group.windows[start];
+        window.count = p.I64();
+        window.first = p.Time();
+        window.last = p.Time();
+        window.values.resize(p.Count());
+        for (ValueCounts& counts : window.values) {
+          for (uint64_t v = p.Count(); v > 0 && p.ok(); --v) {
+            std::string value = p.Str();
+            counts[value] = p.I64();
+          }
+        }
+        window.last_position = p.Position();
+      }
+      state.timed.Insert(key, std::move(group), options_.max_keys_per_rule, evicted_);
+    }
+    for (uint64_t g = p.Count(); g > 0 && p.ok(); --g) {
+      std::string key = p.Str();
+      SlidingGroup group;
+      group.key_values = p.Strs();
+      group.last_end = p.OptTime();
+      group.last_true = p.U64() != 0;
+      group.in_window = p.U64();
+      for (uint64_t e = p.Count(); e > 0 && p.ok(); --e) {
+        SlidingEntry entry;
+        entry.time = p.Time();
+        entry.values = p.Strs();
+        entry.position = p.Position();
+        group.entries.push_back(std::move(entry));
+      }
+      if (group.in_window > group.entries.size()) return corrupt();
+      group.counts.resize(slots_[known->second]->value_aggregates.size());
+      for (size_t e = 0; e < group.in_window; ++e) {
+        const SlidingEntry& entry = group.entries[e];
+        if (entry.values.size() != group.counts.size()) return corrupt();
+        for (size_t v = 0; v < entry.values.size(); ++v) {
+          if (entry.values[v] != kNullJson) ++group.counts[v][entry.values[v]];
+        }
+      }
+      state.sliding.Insert(key, std::move(group), options_.max_keys_per_rule, evicted_);
+    }
+    for (uint64_t g = p.Count(); g > 0 && p.ok(); --g) {
+      std::string key = p.Str();
+      Period period;
+      period.key_values = p.Strs();
+      period.start = p.Time();
+      period.count = p.U64();
+      period.last_position = p.Position();
+      state.periods.Insert(key, std::move(period), options_.max_keys_per_rule, evicted_);
+    }
+    for (uint64_t e = p.Count(); e > 0 && p.ok(); --e) {
+      DueEvent event;
+      event.due = p.Time();
+      event.group = p.Str();
+      event.start = p.U64() != 0 ? absl::InfinitePast() : p.Time();
+      state.queue.insert(std::move(event));
+    }
+    if (!p.ok() || !p.AtEnd()) return corrupt();
+  }
+  if (!r.ok() || !r.AtEnd()) return corrupt();
+  return absl::OkStatus();
+}
+
+std::string RuleState::PathOf(const std::string& id) const {
+  return (std::filesystem::path(options_.dir) / PartitionFileName(id)).string();
+}
+
+absl::Status RuleState::Save() {
+  if (options_.dir.empty()) return absl::OkStatus();
   std::error_code error;
-  std::filesystem::create_directories(dir, error);
-  if (error) return absl::UnavailableError("cannot create --state-dir " + dir + ": " + error.message());
+  std::filesystem::create_directories(options_.dir, error);
+  if (error) return absl::UnavailableError("cannot create --state-dir " + options_.dir + ": " + error.message());
   for (auto& [id, partition] : partitions_) {
     if (!partition->dirty) continue;
-    Writer w;
-    w.Str(kMagic);
-    w.Str(id);
-    w.OptTime(partition->stream_time);
-    w.U64(partition->applied.size());
-    for (const auto& [input, index] : partition->applied) {
-      w.Str(input);
-      w.I64(index);
-    }
-    size_t present = 0;
-    for (const auto& slot : partition->slots) present += slot != nullptr;
-    w.U64(present);
-    for (size_t s = 0; s < slots_.size(); ++s) {
-      if (partition->slots[s] == nullptr) continue;
-      const SlotState& state = *partition->slots[s];
-      Writer p;
-      p.U64(state.first_seen.size());
-      for (const FirstSeenMemory& memory : state.first_seen) {
-        p.OptTime(memory.learn_start);
-        p.U64(memory.seen.size());
-        for (const auto& [hash, unused] : memory.seen.entries()) p.U64(hash);
-      }
-      p.U64(state.timed.size());
-      for (const auto& [key, group] : state.timed.entries()) {
-        p.Str(key);
-        p.Strs(group.key_values);
-        p.U64(group.windows.size());
-        for (const auto& [start, window] : group.windows) {
-          p.Time(start);
-          p.I64(window.count);
-          p.Time(window.first);
-          p.Time(window.last);
-          p.U64(window.values.size());
-          for (const ValueCounts& counts : window.values) {
-            p.U64(counts.size());
-            for (const auto& [value, count] : counts) {
-              p.Str(value);
-              p.I64(count);
-            }
-          }
-          p.Position(window.last_position);
-        }
-      }
-      p.U64(state.sliding.size());
-      for (const auto& [key, group] : state.sliding.entries()) {
-        p.Str(key);
-        p.Strs(group.key_values);
-        p.OptTime(group.last_end);
-        p.U64(group.last_true);
-        p.U64(group.in_window);
-        p.U64(group.entries.size());
-        for (const SlidingEntry& entry : group.entries) {
-          p.Time(entry.time);
-          p.Strs(entry.values);
-          p.Position(entry.position);
-        }
-      }
-      p.U64(state.periods.size());
-      for (const auto& [key, period] : state.periods.entries()) {
-        p.Str(key);
-        p.Strs(period.key_values);
-        p.Time(period.start);
-        p.U64(period.count);
-        p.Position(period.last_position);
-      }
-      p.U64(state.queue.size());
-      for (const DueEvent& event : state.queue) {
-        p.Time(event.due);
-        p.Str(event.group);
-        p.U64(event.start == absl::InfinitePast());
-        if (event.start != absl::InfinitePast()) p.Time(event.start);
-      }
-      w.Str(slots_[s]->rule->name);
-      w.Str(slots_[s]->signature);
-      w.Str(p.out());
-    }
-    std::string path = (std::filesystem::path(dir) / PartitionFileName(id)).string();
+    std::string bytes = Serialize(id, *partition);
+    std::string path = PathOf(id);
     std::string temporary = path + ".tmp";
     {
       std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-      out.write(w.out().data(), static_cast<std::streamsize>(w.out().size()));
+      out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
       out.flush();
       if (!out) return absl::UnavailableError("cannot write state file " + temporary);
     }
@@ -873,121 +1003,25 @@ absl::Status RuleState::Save(const std::string& dir) {
   return absl::OkStatus();
 }
 
-absl::Status RuleState::Load(const std::string& dir, std::vector<std::string>& notes) {
-  std::error_code error;
-  if (!std::filesystem::exists(dir, error)) return absl::OkStatus();
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
-    if (entry.is_regular_file() && entry.path().extension() == ".state") files.push_back(entry.path());
+void RuleState::Drop(const std::vector<std::string>& partition_ids) {
+  for (const std::string& id : partition_ids) {
+    if (current_ != nullptr && partitions_.count(id) && partitions_[id].get() == current_) current_ = nullptr;
+    partitions_.erase(id);
   }
-  if (error) return absl::UnavailableError("cannot list --state-dir " + dir + ": " + error.message());
-  std::sort(files.begin(), files.end());
-  std::map<std::string, int> slot_by_name;
-  for (size_t s = 0; s < slots_.size(); ++s) slot_by_name[slots_[s]->rule->name] = static_cast<int>(s);
-  for (const std::filesystem::path& file : files) {
-    std::ifstream in(file, std::ios::binary);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    std::string bytes = buffer.str();
-    auto corrupt = [&file]() {
-      return absl::DataLossError("state file " + file.string() +
-                                 " is corrupt; move it away to start that partition's state afresh");
-    };
-    Reader r(bytes);
-    if (r.Str() != kMagic || !r.ok()) return corrupt();
-    std::string id = r.Str();
-    Partition& partition = PartitionFor(id);
-    partition.stream_time = r.OptTime();
-    for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
-      std::string input = r.Str();
-      partition.applied[input] = r.I64();
-    }
-    for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
-      std::string name = r.Str();
-      std::string signature = r.Str();
-      std::string payload = r.Str();
-      auto known = slot_by_name.find(name);
-      if (known == slot_by_name.end() || slots_[known->second]->signature != signature) {
-        notes.push_back("dropped the saved state of rule " + name +
-                        (known == slot_by_name.end() ? " (no such stateful rule now)" : " (its stateful parts changed)"));
-        continue;
-      }
-      SlotState& state = StateOf(partition, known->second);
-      Reader p(payload);
-      uint64_t memories = p.Count();
-      for (uint64_t m = 0; m < memories && p.ok(); ++m) {
-        FirstSeenMemory scratch;
-        FirstSeenMemory& memory = m < state.first_seen.size() ? state.first_seen[m] : scratch;
-        memory.learn_start = p.OptTime();
-        for (uint64_t k = p.Count(); k > 0 && p.ok(); --k) memory.seen.Insert(p.U64(), 0, options_.max_keys_per_rule, evicted_);
-      }
-      for (uint64_t g = p.Count(); g > 0 && p.ok(); --g) {
-        std::string key = p.Str();
-        TimedGroup group;
-        group.key_values = p.Strs();
-        for (uint64_t w = p.Count(); w > 0 && p.ok(); --w) {
-          absl::Time start = p.Time();
-          TimedWindow& window = group.windows[start];
-          window.count = p.I64();
-          window.first = p.Time();
-          window.last = p.Time();
-          window.values.resize(p.Count());
-          for (ValueCounts& counts : window.values) {
-            for (uint64_t v = p.Count(); v > 0 && p.ok(); --v) {
-              std::string value = p.Str();
-              counts[value] = p.I64();
-            }
-          }
-          window.last_position = p.Position();
-        }
-        state.timed.Insert(key, std::move(group), options_.max_keys_per_rule, evicted_);
-      }
-      for (uint64_t g = p.Count(); g > 0 && p.ok(); --g) {
-        std::string key = p.Str();
-        SlidingGroup group;
-        group.key_values = p.Strs();
-        group.last_end = p.OptTime();
-        group.last_true = p.U64() != 0;
-        group.in_window = p.U64();
-        for (uint64_t e = p.Count(); e > 0 && p.ok(); --e) {
-          SlidingEntry entry;
-          entry.time = p.Time();
-          entry.values = p.Strs();
-          entry.position = p.Position();
-          group.entries.push_back(std::move(entry));
-        }
-        if (group.in_window > group.entries.size()) return corrupt();
-        group.counts.resize(slots_[known->second]->value_aggregates.size());
-        for (size_t e = 0; e < group.in_window; ++e) {
-          const SlidingEntry& entry = group.entries[e];
-          if (entry.values.size() != group.counts.size()) return corrupt();
-          for (size_t v = 0; v < entry.values.size(); ++v) {
-            if (entry.values[v] != kNullJson) ++group.counts[v][entry.values[v]];
-          }
-        }
-        state.sliding.Insert(key, std::move(group), options_.max_keys_per_rule, evicted_);
-      }
-      for (uint64_t g = p.Count(); g > 0 && p.ok(); --g) {
-        std::string key = p.Str();
-        Period period;
-        period.key_values = p.Strs();
-        period.start = p.Time();
-        period.count = p.U64();
-        period.last_position = p.Position();
-        state.periods.Insert(key, std::move(period), options_.max_keys_per_rule, evicted_);
-      }
-      for (uint64_t e = p.Count(); e > 0 && p.ok(); --e) {
-        DueEvent event;
-        event.due = p.Time();
-        event.group = p.Str();
-        event.start = p.U64() != 0 ? absl::InfinitePast() : p.Time();
-        state.queue.insert(std::move(event));
-      }
-      if (!p.ok() || !p.AtEnd()) return corrupt();
-    }
-    if (!r.ok() || !r.AtEnd()) return corrupt();
+}
+
+void RuleState::AdoptFrom(const RuleState& earlier) {
+  for (const auto& [id, partition] : earlier.partitions_) {
+    absl::Status restored = Restore(earlier.Serialize(id, *partition), "the state before the reload");
+    if (!restored.ok() && error_.ok()) error_ = restored;
+    partitions_[id]->dirty = true;
   }
-  return absl::OkStatus();
+}
+
+std::vector<std::string> RuleState::TakeNotes() {
+  std::vector<std::string> notes;
+  notes.swap(notes_);
+  return notes;
 }
 
 }  // namespace trailhound

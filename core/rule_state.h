@@ -38,6 +38,7 @@ namespace trailhound {
 
 struct RuleStateOptions {
   size_t max_keys_per_rule = 1000000;  // per rule and partition
+  std::string dir;  // --state-dir: where partitions are saved; empty: nowhere
 };
 
 struct RuleStateStats {
@@ -75,11 +76,21 @@ class RuleState {
 
   RuleStateStats Stats() const;
 
-  // Writes the partitions changed since the last Save (or Load) to `dir`.
-  absl::Status Save(const std::string& dir);
-  // Reads every partition file in `dir` (none is fine). State of rules that
-  // are gone or whose stateful parts changed is dropped; `notes` says which.
-  absl::Status Load(const std::string& dir, std::vector<std::string>& notes);
+  // Writes the partitions changed since the last Save to options.dir, one
+  // file each, atomically. A partition's saved state is read back when its
+  // first record arrives (in this run, or after a rebalance brought it here).
+  absl::Status Save();
+  // Forgets partitions this process no longer owns (Kafka revoked them), so
+  // that it never writes over their next owner's state.
+  void Drop(const std::vector<std::string>& partition_ids);
+  // Takes over the state of `earlier` (built from the rules before a reload);
+  // rules whose stateful parts changed start afresh.
+  void AdoptFrom(const RuleState& earlier);
+
+  // A saved state that cannot be read (the run should stop), and notes about
+  // state dropped because its rule changed.
+  const absl::Status& error() const { return error_; }
+  std::vector<std::string> TakeNotes();
 
  private:
   struct Slot;
@@ -88,6 +99,9 @@ class RuleState {
   struct ClosedAlert;
 
   Partition& PartitionFor(const std::string& id);
+  std::string PathOf(const std::string& partition_id) const;
+  std::string Serialize(const std::string& id, const Partition& partition) const;
+  absl::Status Restore(std::string_view bytes, const std::string& origin);
   SlotState& StateOf(Partition& partition, int slot);
   void Close(Partition& partition, bool everything, const Emit& emit);
 
@@ -99,6 +113,8 @@ class RuleState {
   simdjson::dom::parser group_parser_;  // group records, for HAVING and SELECT
   uint64_t evicted_ = 0;
   std::vector<ClosedAlert> ended_periods_;  // by the current record's matches
+  absl::Status error_;
+  std::vector<std::string> notes_;
 
   // The record between BeginRecord and EndRecord.
   Partition* current_ = nullptr;

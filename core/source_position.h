@@ -40,6 +40,14 @@ struct SourcePosition {
     return position;
   }
 
+  // The stream this record is ordered within, for stateful rules: "" for
+  // files and stdin (all of a run's files are one stream), "topic/partition"
+  // for Kafka.
+  std::string StreamId() const { return topic.empty() ? "" : StreamIdOf(topic, partition); }
+  static std::string StreamIdOf(const std::string& topic, int32_t partition) {
+    return topic + "/" + std::to_string(partition);
+  }
+
   // {"file":…,"record":…,"offset":…[,"line":…]} as a JSON object, or
   // {"topic":…,"partition":…,"offset":…} for a Kafka record.
   std::string ToJson() const;
