@@ -118,13 +118,51 @@ int ExplainCommand(int argc, char** argv) {
     std::printf("  where: %s\n", rule.where ? rule.where->ToSql().c_str() : "TRUE (every record)");
     std::map<std::string, std::string> fields;
     if (rule.where) CollectFields(*rule.where, fields);
-    for (const SelectItem& item : rule.select) CollectFields(item.value, fields);
+    for (const FirstSeen& first : rule.first_seen) {
+      std::printf("  then: %s  (remembers every record the WHERE passes)\n", first.ToSql().c_str());
+      CollectFields(first.key, fields);
+      CollectFields(first.value, fields);
+    }
+    if (rule.suppression) {
+      std::string by;
+      for (const BoundExpr& key : rule.suppression->by) {
+        by += (by.empty() ? "" : ", ") + key.ToSql();
+        CollectFields(key, fields);
+      }
+      std::printf("  suppression: one alert per %s per %s, then a summary with the count\n", by.c_str(),
+                  absl::FormatDuration(rule.suppression->period).c_str());
+    }
+    if (rule.aggregation) {
+      const Aggregation& aggregation = *rule.aggregation;
+      const WindowSpec& window = aggregation.window;
+      std::printf("  window: %s, size %s", std::string(WindowKindName(window.kind)).c_str(),
+                  absl::FormatDuration(window.size).c_str());
+      if (window.kind == WindowSpec::Kind::kHopping) {
+        std::printf(", advance %s", absl::FormatDuration(window.advance).c_str());
+      }
+      std::printf(", in event time; closes %s behind the newest eventTime\n",
+                  absl::FormatDuration(rule.allowed_lateness).c_str());
+      std::string keys, aggregates;
+      for (const BoundExpr& key : aggregation.group_by) {
+        keys += (keys.empty() ? "" : ", ") + key.ToSql();
+        CollectFields(key, fields);
+      }
+      for (const Aggregate& aggregate : aggregation.aggregates) {
+        aggregates += (aggregates.empty() ? "" : ", ") + aggregate.ToSql();
+        if (aggregate.kind != Aggregate::Kind::kCountStar) CollectFields(aggregate.argument, fields);
+      }
+      std::printf("  group by: %s\n", keys.empty() ? "(one group)" : keys.c_str());
+      std::printf("  aggregates: %s\n", aggregates.c_str());
+      std::printf("  having: %s\n", aggregation.having ? aggregation.having->ToSql().c_str() : "TRUE (every window)");
+    } else {
+      for (const SelectItem& item : rule.select) CollectFields(item.value, fields);
+    }
     std::printf("  fields read:\n");
     for (const auto& [path, note] : fields) std::printf("    %-50s %s\n", path.c_str(), note.c_str());
     if (rule.select_star) {
       std::printf("  selects: * (the whole record)\n");
     } else {
-      std::printf("  selects:\n");
+      std::printf(rule.aggregation ? "  selects (per window):\n" : "  selects:\n");
       for (const SelectItem& item : rule.select) {
         std::printf("    %-30s = %s\n", item.output_name.c_str(), item.value.ToSql().c_str());
       }
