@@ -4,6 +4,7 @@
 // scratch), match whole batches; the calling thread writes each batch's alerts
 // and dead letters to the sinks in input order. Order within a file (and
 // across files) therefore holds, and --threads never changes the output.
+// Stateless rules only: stateful ones need every record on one thread.
 #pragma once
 
 #include <cstdint>

@@ -19,7 +19,9 @@ std::string_view ReasonOf(std::string_view message) {
 Pipeline::Pipeline(const CompiledRuleSet& rules, AlertSink& alerts, DeadLetterSink& dead_letters,
                    MatchEngine engine, RuleState* state)
     : rules_(rules), alerts_(alerts), dead_letters_(dead_letters), engine_(engine),
-      state_(state != nullptr && state->active() ? state : nullptr),
+      owned_state_(state == nullptr ? std::make_unique<RuleState>(rules.rules(), RuleStateOptions{}) : nullptr),
+      state_(state == nullptr ? (owned_state_->active() ? owned_state_.get() : nullptr)
+                              : (state->active() ? state : nullptr)),
       emit_([this](Alert alert) { Emit(alert); }), scratch_(rules.NewScratch()) {}
 
 void Pipeline::Emit(const Alert& alert) {

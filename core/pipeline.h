@@ -2,9 +2,9 @@
 // set, hand alerts (in rule order) and dead letters to their sinks. One
 // Pipeline per thread; the CompiledRuleSet is shared and immutable.
 //
-// Stateful rules (windows, first_seen, suppression) go through a RuleState
-// the caller owns: it is kept across pipelines (reloads) and saved with the
-// source's commits. Their alerts come after the record alerts of the record
+// Stateful rules (windows, first_seen, suppression) go through a RuleState:
+// the caller's (kept across pipelines on reloads, saved with the source's
+// commits), or without one a state of the pipeline's own. Their alerts come after the record alerts of the record
 // that closed them; CloseState closes every open window (a finite run's end).
 //
 // MatchEngine::kReference decides each rule with the reference interpreter
@@ -62,7 +62,8 @@ class Pipeline {
   AlertSink& alerts_;
   DeadLetterSink& dead_letters_;
   const MatchEngine engine_;
-  RuleState* const state_;  // null: no stateful rules
+  std::unique_ptr<RuleState> owned_state_;  // when the caller gave none
+  RuleState* const state_;                  // null: no stateful rules
   const RuleState::Emit emit_;
   CompiledRuleSet::ScratchPtr scratch_;
   std::vector<uint32_t> matched_;
