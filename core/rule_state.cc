@@ -919,6 +919,7 @@ absl::Status RuleState::Restore(std::string_view bytes, const std::string& origi
         window.first = p.Time();
         window.last = p.Time();
         window.values.resize(p.Count());
+        if (window.values.size() != slots_[known->second]->value_aggregates.size()) return corrupt();
         for (ValueCounts& counts : window.values) {
           for (uint64_t v = p.Count(); v > 0 && p.ok(); --v) {
             std::string value = p.Str();
