@@ -356,7 +356,9 @@ class SerialRun {
     }
     // A finite run that keeps no state closes its windows: nothing would
     // ever close them otherwise.
-    if (!source_.Live() && StopSignal() == 0 && settings_.state_options.dir.empty()) pipeline_->CloseState();
+    if (!source_.Live() && StopSignal() == 0 && settings_.state_options.store == nullptr) {
+      pipeline_->CloseState();
+    }
     if (!DeliverAndCommit(true)) return 2;
     if (StopSignal() != 0) {
       std::fprintf(stderr, "trailhound: %s: stopped after delivering and committing\n", strsignal(StopSignal()));
@@ -402,7 +404,7 @@ class SerialRun {
     undelivered_ = 0;
     delivered_letters_ = outputs_.dead_letters().count();
     last_delivery_ = std::chrono::steady_clock::now();
-    if (state_ != nullptr && !settings_.state_options.dir.empty()) {
+    if (state_ != nullptr && settings_.state_options.store != nullptr) {
       if (!final && last_delivery_ - last_state_save_ < kStateSaveInterval) return true;
       absl::Status saved = state_->Save();
       if (!saved.ok()) {
@@ -577,7 +579,9 @@ int RunCommand(int argc, char** argv) {
   // still end the run cleanly (it stops before the first record).
   if (from_kafka || from_followed_files) InstallSignalHandlers();
 
-  settings.state_options.dir = args.Get("state-dir");
+  std::unique_ptr<StateStore> state_store;
+  if (args.Has("state-dir")) state_store = std::make_unique<DirectoryStateStore>(args.Get("state-dir"));
+  settings.state_options.store = state_store.get();
   uint64_t max_keys = settings.state_options.max_keys_per_rule;
   if (args.Has("state-max-keys") && (!ParseCount(args.Get("state-max-keys"), max_keys) || max_keys < 1)) {
     return UsageError("--state-max-keys needs a number above zero");
@@ -591,7 +595,7 @@ int RunCommand(int argc, char** argv) {
   }
   std::unique_ptr<RuleState> state = std::make_unique<RuleState>(rules->rules(), settings.state_options);
   if (!state->active()) state.reset();
-  if (state != nullptr && (from_kafka || from_followed_files) && settings.state_options.dir.empty()) {
+  if (state != nullptr && (from_kafka || from_followed_files) && state_store == nullptr) {
     return UsageError("stateful rules with Kafka, --follow or --checkpoint need --state-dir: a restart resumes "
                       "the input, and must resume their windows and memories with it");
   }

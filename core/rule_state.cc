@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <deque>
-#include <filesystem>
-#include <fstream>
 #include <iterator>
 #include <list>
 #include <set>
@@ -249,21 +247,6 @@ class Reader {
 
 constexpr char kMagic[] = "trailhound-state-1";
 
-std::string PartitionFileName(const std::string& id) {
-  if (id.empty()) return "files.state";
-  std::string name = "kafka-";
-  for (unsigned char c : id) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
-      name.push_back(static_cast<char>(c));
-    } else {
-      char escaped[4];
-      std::snprintf(escaped, sizeof escaped, "%%%02X", c);
-      name += escaped;
-    }
-  }
-  return name + ".state";
-}
-
 // Floor division of a time's distance from the epoch by `unit`.
 int64_t FloorUnits(absl::Time time, absl::Duration unit) {
   absl::Duration remainder;
@@ -410,15 +393,11 @@ RuleState::Partition& RuleState::PartitionFor(const std::string& id) {
   // First record of this partition in this process: its saved state, if
   // any (from an earlier run, or from the group member that had it before
   // a rebalance), comes first.
-  if (!options_.dir.empty()) {
-    std::string path = PathOf(id);
-    std::ifstream in(path, std::ios::binary);
-    if (in) {
-      std::stringstream buffer;
-      buffer << in.rdbuf();
-      absl::Status restored = Restore(buffer.str(), "state file " + path);
-      if (!restored.ok() && error_.ok()) error_ = restored;
-    }
+  if (options_.store != nullptr) {
+    absl::StatusOr<std::optional<std::string>> saved = options_.store->Read(id);
+    absl::Status restored = saved.ok() ? absl::OkStatus() : saved.status();
+    if (restored.ok() && saved->has_value()) restored = Restore(**saved, options_.store->Describe(id));
+    if (!restored.ok() && error_.ok()) error_ = restored;
   }
   std::unique_ptr<Partition>& partition = partitions_[id];
   if (partition == nullptr) {
@@ -977,28 +956,12 @@ absl::Status RuleState::Restore(std::string_view bytes, const std::string& origi
   return absl::OkStatus();
 }
 
-std::string RuleState::PathOf(const std::string& id) const {
-  return (std::filesystem::path(options_.dir) / PartitionFileName(id)).string();
-}
-
 absl::Status RuleState::Save() {
-  if (options_.dir.empty()) return absl::OkStatus();
-  std::error_code error;
-  std::filesystem::create_directories(options_.dir, error);
-  if (error) return absl::UnavailableError("cannot create --state-dir " + options_.dir + ": " + error.message());
+  if (options_.store == nullptr) return absl::OkStatus();
   for (auto& [id, partition] : partitions_) {
     if (!partition->dirty) continue;
-    std::string bytes = Serialize(id, *partition);
-    std::string path = PathOf(id);
-    std::string temporary = path + ".tmp";
-    {
-      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-      out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-      out.flush();
-      if (!out) return absl::UnavailableError("cannot write state file " + temporary);
-    }
-    std::filesystem::rename(temporary, path, error);
-    if (error) return absl::UnavailableError("cannot replace state file " + path + ": " + error.message());
+    absl::Status written = options_.store->Write(id, Serialize(id, *partition));
+    if (!written.ok()) return written;
     partition->dirty = false;
   }
   return absl::OkStatus();

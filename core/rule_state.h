@@ -12,8 +12,8 @@
 // passed. CloseAll closes everything (the end of a finite run).
 //
 // State is bounded per rule and partition (least recently used keys are
-// evicted and counted). Save/Load keep it in a directory, one file per
-// partition, written atomically. The state remembers, per input (file or
+// evicted and counted). Save keeps it in a StateStore (a directory, a Kafka
+// topic), one blob per partition. The state remembers, per input (file or
 // Kafka partition), the last record it applied, so records read again after
 // a restart change nothing.
 #pragma once
@@ -33,12 +33,13 @@
 #include "core/alert.h"
 #include "core/bound_rule.h"
 #include "core/source_position.h"
+#include "core/state_store.h"
 
 namespace trailhound {
 
 struct RuleStateOptions {
   size_t max_keys_per_rule = 1000000;  // per rule and partition
-  std::string dir;  // --state-dir: where partitions are saved; empty: nowhere
+  StateStore* store = nullptr;  // where partitions are saved; null: nowhere
 };
 
 struct RuleStateStats {
@@ -76,9 +77,9 @@ class RuleState {
 
   RuleStateStats Stats() const;
 
-  // Writes the partitions changed since the last Save to options.dir, one
-  // file each, atomically. A partition's saved state is read back when its
-  // first record arrives (in this run, or after a rebalance brought it here).
+  // Writes the partitions changed since the last Save to options.store. A
+  // partition's saved state is read back when its first record arrives (in
+  // this run, or after a rebalance brought the partition here).
   absl::Status Save();
   // Forgets partitions this process no longer owns (Kafka revoked them), so
   // that it never writes over their next owner's state.
@@ -99,7 +100,6 @@ class RuleState {
   struct ClosedAlert;
 
   Partition& PartitionFor(const std::string& id);
-  std::string PathOf(const std::string& partition_id) const;
   std::string Serialize(const std::string& id, const Partition& partition) const;
   absl::Status Restore(std::string_view bytes, const std::string& origin);
   SlotState& StateOf(Partition& partition, int slot);

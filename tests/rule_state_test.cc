@@ -117,7 +117,8 @@ TEST(RuleState, SplitRunsThroughSavedStateEqualOneRun) {
 
   TempDir state_dir;
   RuleStateOptions options;
-  options.dir = state_dir.path().string();
+  DirectoryStateStore store(state_dir.path().string());
+  options.store = &store;
   StateRun split(kRules);
   for (size_t part = 0; part < 3; ++part) {  // three processes, one after the other
     RuleState state(split.rules().rules(), options);
@@ -174,7 +175,8 @@ TEST(RuleState, EvictsLeastRecentlyUsedKeysAndCountsThem) {
 TEST(RuleState, CorruptStateFileIsAnErrorNamingIt) {
   TempDir state_dir;
   RuleStateOptions options;
-  options.dir = state_dir.path().string();
+  DirectoryStateStore store(state_dir.path().string());
+  options.store = &store;
   StateRun run(kRules);
   {
     RuleState state(run.rules().rules(), options);
@@ -208,7 +210,8 @@ TEST(RuleState, CorruptStateFileIsAnErrorNamingIt) {
 TEST(RuleState, StateOfChangedRulesIsDroppedWithANote) {
   TempDir state_dir;
   RuleStateOptions options;
-  options.dir = state_dir.path().string();
+  DirectoryStateStore store(state_dir.path().string());
+  options.store = &store;
   {
     StateRun run(kRules);
     RuleState state(run.rules().rules(), options);
@@ -246,7 +249,8 @@ TEST(RuleState, AdoptFromCarriesStateOverAReload) {
 TEST(RuleState, DroppedPartitionsAreNeitherKeptNorSaved) {
   TempDir state_dir;
   RuleStateOptions options;
-  options.dir = state_dir.path().string();
+  DirectoryStateStore store(state_dir.path().string());
+  options.store = &store;
   StateRun run(kRules);
   RuleState state(run.rules().rules(), options);
   Pipeline pipeline(run.rules(), run.alerts, run.letters, MatchEngine::kCompiled, &state);
