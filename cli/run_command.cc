@@ -16,6 +16,7 @@
 #include "cli/stop_signals.h"
 #include "connectors/follow_source.h"
 #include "connectors/kafka_client.h"
+#include "connectors/kafka_state_store.h"
 #include "connectors/ndjson_sinks.h"
 #include "connectors/record_source.h"
 #include "connectors/webhook_sink.h"
@@ -83,9 +84,11 @@ Stateful rules (GROUP BY … WINDOW, first_seen, suppression; README
 every open window at its end.
   --state-dir DIR         keep their state here across runs (one file per
                           partition, written before each commit); required with
-                          Kafka, --follow and --checkpoint. Processes of one
-                          Kafka group must share it for state to follow a
-                          partition in a rebalance
+                          Kafka, --follow and --checkpoint (or the next option)
+  --state-changelog kafka://BROKERS/TOPIC
+                          keep it in a compacted Kafka topic instead (created
+                          when missing): a partition's state then follows it to
+                          whichever member of the group gets it, on any host
   --state-max-keys N      keys per rule and partition before the least recently
                           used are evicted (default 1000000)
 
@@ -524,7 +527,7 @@ int RunCommand(int argc, char** argv) {
   CommandLine args(argc, argv,
                    {"rules", "output", "dead-letter", "max-record-bytes", "threads", "status-interval", "engine",
                     "kafka-brokers", "kafka-topic", "kafka-group", "X", "webhook-header", "checkpoint", "settle-ms",
-                    "state-dir", "state-max-keys"},
+                    "state-dir", "state-changelog", "state-max-keys"},
                    {"follow"});
   if (!args.ok()) return UsageError(args.error());
   RunSettings settings;
@@ -580,7 +583,23 @@ int RunCommand(int argc, char** argv) {
   if (from_kafka || from_followed_files) InstallSignalHandlers();
 
   std::unique_ptr<StateStore> state_store;
+  if (args.Has("state-dir") && args.Has("state-changelog")) {
+    return UsageError("--state-dir and --state-changelog are two places for the same state: give one");
+  }
   if (args.Has("state-dir")) state_store = std::make_unique<DirectoryStateStore>(args.Get("state-dir"));
+  if (args.Has("state-changelog")) {
+    absl::StatusOr<KafkaAddress> address = ParseKafkaUrl(args.Get("state-changelog"));
+    if (!address.ok()) return UsageError("--state-changelog: " + std::string(address.status().message()));
+    KafkaSettings changelog_settings = kafka_settings;
+    changelog_settings.brokers = address->brokers;
+    absl::StatusOr<std::unique_ptr<KafkaStateStore>> changelog =
+        KafkaStateStore::Open(changelog_settings, address->topic);
+    if (!changelog.ok()) {
+      PrintError(changelog.status());
+      return 2;
+    }
+    state_store = std::move(*changelog);
+  }
   settings.state_options.store = state_store.get();
   uint64_t max_keys = settings.state_options.max_keys_per_rule;
   if (args.Has("state-max-keys") && (!ParseCount(args.Get("state-max-keys"), max_keys) || max_keys < 1)) {
@@ -596,8 +615,8 @@ int RunCommand(int argc, char** argv) {
   std::unique_ptr<RuleState> state = std::make_unique<RuleState>(rules->rules(), settings.state_options);
   if (!state->active()) state.reset();
   if (state != nullptr && (from_kafka || from_followed_files) && state_store == nullptr) {
-    return UsageError("stateful rules with Kafka, --follow or --checkpoint need --state-dir: a restart resumes "
-                      "the input, and must resume their windows and memories with it");
+    return UsageError("stateful rules with Kafka, --follow or --checkpoint need --state-dir or --state-changelog: "
+                      "a restart resumes the input, and must resume their windows and memories with it");
   }
   // A run that resumes (from Kafka offsets or a checkpoint) adds to its files
   // rather than erasing what the run before it delivered.

@@ -15,11 +15,11 @@ namespace {
 
 constexpr size_t kDeadLetterRawBytes = 4096;  // of a too-large message, the prefix kept
 
-using Setting = std::pair<std::string, std::string>;
+using Setting = KafkaSetting;
 
-// A configuration with `defaults`, then bootstrap.servers, then the -X
-// settings (which may override the defaults). Errors never quote a secret.
-absl::StatusOr<rd_kafka_conf_t*> NewConf(const KafkaSettings& settings, std::initializer_list<Setting> defaults) {
+}  // namespace
+
+absl::StatusOr<rd_kafka_conf_t*> NewKafkaConf(const KafkaSettings& settings, std::initializer_list<Setting> defaults) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   auto set = [&](const std::string& key, const std::string& value, bool user) -> absl::Status {
     char error[512];
@@ -47,16 +47,17 @@ absl::StatusOr<rd_kafka_conf_t*> NewConf(const KafkaSettings& settings, std::ini
   return conf;
 }
 
-// Takes ownership of `conf` in all cases.
-absl::StatusOr<rd_kafka_t*> NewClient(rd_kafka_type_t type, rd_kafka_conf_t* conf) {
+absl::StatusOr<rd_kafka_t*> NewKafkaClient(bool consumer, rd_kafka_conf_t* conf) {
   char error[512];
-  rd_kafka_t* client = rd_kafka_new(type, conf, error, sizeof(error));
+  rd_kafka_t* client = rd_kafka_new(consumer ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER, conf, error, sizeof(error));
   if (client == nullptr) {
     rd_kafka_conf_destroy(conf);
     return absl::InvalidArgumentError(absl::StrCat("cannot create the Kafka client: ", error));
   }
   return client;
 }
+
+namespace {
 
 std::string TopicPartition(std::string_view topic, int32_t partition) {
   return absl::StrCat(std::string(topic), "/", partition);
@@ -118,14 +119,14 @@ absl::StatusOr<KafkaAddress> ParseKafkaUrl(std::string_view url) {
 
 absl::StatusOr<std::unique_ptr<KafkaProducer>> KafkaProducer::Create(const KafkaSettings& settings,
                                                                      DeliveryListener listener) {
-  absl::StatusOr<rd_kafka_conf_t*> conf = NewConf(
+  absl::StatusOr<rd_kafka_conf_t*> conf = NewKafkaConf(
       settings, {{"client.id", "trailhound"}, {"enable.idempotence", "true"}, {"acks", "all"}, {"linger.ms", "5"}});
   if (!conf.ok()) return conf.status();
   std::unique_ptr<KafkaProducer> producer(new KafkaProducer());
   producer->listener_ = std::move(listener);
   rd_kafka_conf_set_dr_msg_cb(*conf, &KafkaProducer::OnDelivery);
   rd_kafka_conf_set_opaque(*conf, producer.get());
-  absl::StatusOr<rd_kafka_t*> client = NewClient(RD_KAFKA_PRODUCER, *conf);
+  absl::StatusOr<rd_kafka_t*> client = NewKafkaClient(false, *conf);
   if (!client.ok()) return client.status();
   producer->client_ = *client;
   return producer;
@@ -195,7 +196,7 @@ absl::StatusOr<std::unique_ptr<KafkaSource>> KafkaSource::Open(KafkaSourceOption
   if (options.topics.empty()) return absl::InvalidArgumentError("--kafka-topic is missing");
   if (options.group.empty()) return absl::InvalidArgumentError("--kafka-group is missing");
   absl::StatusOr<rd_kafka_conf_t*> conf =
-      NewConf(options.settings, {{"client.id", "trailhound"},
+      NewKafkaConf(options.settings, {{"client.id", "trailhound"},
                                  {"group.id", options.group},
                                  {"enable.auto.commit", "false"},
                                  {"auto.offset.reset", "earliest"},
@@ -205,7 +206,7 @@ absl::StatusOr<std::unique_ptr<KafkaSource>> KafkaSource::Open(KafkaSourceOption
   rd_kafka_conf_set_rebalance_cb(*conf, OnRebalanceCallback);
   rd_kafka_conf_set_offset_commit_cb(*conf, OnCommitted);
   rd_kafka_conf_set_opaque(*conf, source.get());
-  absl::StatusOr<rd_kafka_t*> client = NewClient(RD_KAFKA_CONSUMER, *conf);
+  absl::StatusOr<rd_kafka_t*> client = NewKafkaClient(true, *conf);
   if (!client.ok()) return client.status();
   source->client_ = *client;
   rd_kafka_poll_set_consumer(source->client_);

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <string>
@@ -25,6 +26,7 @@
 #include "core/dead_letter.h"
 
 struct rd_kafka_s;
+struct rd_kafka_conf_s;
 struct rd_kafka_message_s;
 struct rd_kafka_topic_partition_list_s;
 
@@ -37,6 +39,15 @@ struct KafkaSettings {
   // Adds one -X "key=value"; an error (without the value) when there is no '='.
   absl::Status Add(std::string_view key_value);
 };
+
+// For the Kafka clients of connectors/: a librdkafka configuration with
+// `defaults`, then bootstrap.servers, then the -X settings (which may override
+// the defaults), with errors that never quote a secret; and a client made
+// from it (which takes `conf` in all cases).
+using KafkaSetting = std::pair<std::string, std::string>;
+absl::StatusOr<rd_kafka_conf_s*> NewKafkaConf(const KafkaSettings& settings,
+                                             std::initializer_list<KafkaSetting> defaults);
+absl::StatusOr<rd_kafka_s*> NewKafkaClient(bool consumer, rd_kafka_conf_s* conf);
 
 // True for settings whose values are credentials.
 bool IsSecretSetting(std::string_view key);
