@@ -427,12 +427,13 @@ void RuleState::BeginRecord(const SourcePosition& position, std::optional<absl::
   if (!kafka && position.file == "-") return;
   const std::string& input = kafka ? partition_id : position.file;
   int64_t index = kafka ? position.offset : static_cast<int64_t>(position.record_index);
-  auto [it, inserted] = current_->applied.emplace(input, index);
-  if (!inserted) {
-    if (index <= it->second) {
-      current_replayed_ = true;
-      return;
-    }
+  auto it = current_->applied.find(input);  // not emplace: that would build a node per record
+  if (it == current_->applied.end()) {
+    current_->applied.emplace(input, index);
+  } else if (index <= it->second) {
+    current_replayed_ = true;
+    return;
+  } else {
     it->second = index;
   }
   current_->dirty = true;
