@@ -1350,7 +1350,7 @@ class Comparison:
             ws, we = parse_time(win.get("start")), parse_time(win.get("end"))
             if str(win.get("type", "")).lower() != rule.kind:
                 p.append(f"window.type {win.get('type')!r}, expected {rule.kind!r}")
-            if "eventID" in a:
+            if a.get("eventID") is not None:  # "no eventID": absent or null
                 p.append(f"has an eventID ({a['eventID']})")
             if parse_time(a.get("eventTime")) != we:
                 p.append(f"eventTime {a.get('eventTime')!r} is not the window end {win.get('end')!r}")
@@ -1434,6 +1434,8 @@ class Comparison:
         for k, have, want in src[:show]:
             print(f"  source.record: {label(k)}: {have}, expected {want} (the window's last "
                   f"record in arrival order)")
+            self.window_repro(rule, json.loads(k[0]), k[1], k[2], "the group's records"
+                              + (" back to t - 2L" if rule.kind == "sliding" else ""))
 
     def compare_first_seen(self, rule, alerts):
         expected = {r["event_id"]: r for r in self.oracle.fired(rule.name)}
