@@ -28,7 +28,8 @@ Compared per rule: the set of (group, window start, window end, SELECT
 values) for window alerts, the set of eventIDs for first_seen alerts. Also
 checked: no dead letters, alert_id unique, a window alert has no eventID, its
 eventTime is the window's end, its window.type, its source.record is the
-window's last record in arrival order, and alerts come out in the order the
+last record counted (TUMBLING/HOPPING: the last to arrive; SLIDING: the last to
+arrive of the records at the window's end), and alerts come out in the order the
 README gives (after the alerts of the record whose watermark closed the
 window, by window end, then start).
 
@@ -811,7 +812,8 @@ FROM w GROUP BY {gsel} ws"""
 WITH r AS ({rule.rows}),
 d AS (SELECT DISTINCT {gsel} ts AS t FROM r),
 w AS (SELECT d.t, r.* FROM d JOIN r ON {gjoin} {lower} AND r.ts <= d.t),
-a AS (SELECT {gsel} t - {L} AS ws, t AS we, count(*) AS n_records, max(idx) AS last_idx,
+a AS (SELECT {gsel} t - {L} AS ws, t AS we, count(*) AS n_records,
+             max(idx) FILTER (WHERE ts = t) AS last_idx,
              count(*) FILTER (WHERE ts = t - {L}) AS at_start,
              {aggs} ({having}) AS h
       FROM w GROUP BY {gsel} t),
