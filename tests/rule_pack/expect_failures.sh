@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `trailhound test` must catch broken rule tests: runs it over
 # fixtures/broken (a wrong expectation, a rule without a near miss, malformed
-# records, a rule without tests, an orphan test file) and compares its output
+# records, a rule without tests, an orphan test file, a stateful rule's stream
+# with wrong, unexpected and late records beside one that passes) and compares its output
 # with fixtures/broken.expected; the exit status must be 1. Then over
 # fixtures/missing_list, whose list file is missing: exit 1 with TH1008.
 # usage: expect_failures.sh TRAILHOUND_BINARY
