@@ -656,6 +656,10 @@ int RunCommand(int argc, char** argv) {
   } else {
     bool stdin_input = args.positional().empty() ||
                        std::find(args.positional().begin(), args.positional().end(), "-") != args.positional().end();
+    if (state != nullptr && args.Has("threads") && threads > 1) {
+      std::fprintf(stderr, "trailhound: note: stateful rules match on one thread (--threads %llu ignored)\n",
+                   static_cast<unsigned long long>(threads));
+    }
     if (threads > 1 && !stdin_input && state == nullptr) {
       return RunFilesInParallel(*rules, args.positional(), source_options, outputs, static_cast<int>(threads));
     }
