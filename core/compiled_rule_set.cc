@@ -1,5 +1,7 @@
 #include "core/compiled_rule_set.h"
 
+#include "core/json_text.h"
+
 #include <algorithm>
 #include <deque>
 #include <functional>
@@ -261,6 +263,29 @@ class Compiler {
  public:
   Compiler(const RuleSet& rules, CompiledRuleSet::Impl& impl) : rules_(rules), impl_(impl) {}
 
+  // The fields stateful rules read beyond their WHERE, so that
+  // ExtractedValueJson finds them without a DOM parse ([*] paths excepted:
+  // their values are arrays).
+  void AddStatePaths(const BoundRule& rule) {
+    std::vector<const BoundExpr*> reads;
+    for (const FirstSeen& first : rule.first_seen) reads.insert(reads.end(), {&first.key, &first.value});
+    if (rule.aggregation) {
+      for (const BoundExpr& key : rule.aggregation->group_by) reads.push_back(&key);
+      for (const Aggregate& aggregate : rule.aggregation->aggregates) {
+        if (aggregate.kind != Aggregate::Kind::kCountStar) reads.push_back(&aggregate.argument);
+      }
+    }
+    if (rule.suppression) {
+      for (const BoundExpr& key : rule.suppression->by) reads.push_back(&key);
+    }
+    for (const BoundExpr* read : reads) {
+      if (read->kind != BoundExpr::Kind::kField) continue;
+      bool any_element = false;
+      for (const PathStep& step : read->path.steps) any_element |= step.kind == PathStep::Kind::kAnyElement;
+      if (!any_element) impl_.trie.Add(read->path);
+    }
+  }
+
   absl::Status Run() {
     if (rules_.rules.size() > impl_.limits.max_rules) {
       return absl::ResourceExhaustedError(absl::StrCat(rules_.rules.size(), " rules exceed the limit of ",
@@ -272,6 +297,7 @@ class Compiler {
     impl_.event_name_slot = event_field("eventName");
     impl_.event_id_slot = event_field("eventID");
     impl_.event_time_slot = event_field("eventTime");
+    for (const BoundRule& rule : rules_.rules) AddStatePaths(rule);
     for (uint32_t rule = 0; rule < rules_.rules.size(); ++rule) {
       RuleProgram program;
       const BoundRule& bound = rules_.rules[rule];
@@ -883,6 +909,35 @@ std::optional<std::string_view> CompiledRuleSet::EventId(const Scratch& scratch)
 }
 std::optional<std::string_view> CompiledRuleSet::EventTime(const Scratch& scratch) const {
   return SingleString(scratch.view, impl_->event_time_slot);
+}
+
+std::optional<std::string> CompiledRuleSet::ExtractedValueJson(const Scratch& scratch,
+                                                                const BoundExpr& value) const {
+  if (value.kind != BoundExpr::Kind::kField) return std::nullopt;
+  SlotId slot = impl_->trie.Find(value.path);
+  if (slot < 0) return std::nullopt;
+  const std::vector<ScalarRef>& candidates = scratch.view.candidates(slot);
+  if (candidates.empty()) {
+    if (scratch.view.present(slot)) return std::nullopt;  // e.g. an empty array
+    return std::string("null");
+  }
+  if (candidates.size() != 1 || candidates[0].from_array || scratch.view.array_count(slot) != 0) return std::nullopt;
+  const ScalarRef& scalar = candidates[0];
+  std::string out;
+  switch (scalar.kind) {
+    case ScalarRef::Kind::kNull:
+      return std::string("null");
+    case ScalarRef::Kind::kString:
+      AppendJsonString(out, scalar.text);
+      return out;
+    case ScalarRef::Kind::kObject:
+    case ScalarRef::Kind::kArray:
+      return std::nullopt;
+    default: {
+      std::string buffer;
+      return std::string(ScalarText(scalar, buffer));
+    }
+  }
 }
 
 std::string CompiledRuleSet::Explain() const {

@@ -70,6 +70,13 @@ class CompiledRuleSet {
   std::optional<std::string_view> EventId(const Scratch& scratch) const;
   std::optional<std::string_view> EventTime(const Scratch& scratch) const;
 
+  // A value a stateful rule reads (a first_seen argument, a GROUP BY or
+  // suppress_by field, an aggregate's argument), as JSON text exactly as
+  // ReferenceInterpreter::ValueJson gives it, from the record last given to
+  // Match — when it is a field the walk extracted and a single scalar there;
+  // nullopt otherwise (ask the DOM). Saves parsing the whole record.
+  std::optional<std::string> ExtractedValueJson(const Scratch& scratch, const BoundExpr& value) const;
+
   const RuleSet& rules() const { return rules_; }
   size_t predicate_count() const;
   // The path trie, the shared predicates with the rules that use them, the

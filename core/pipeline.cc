@@ -1,5 +1,7 @@
 #include "core/pipeline.h"
 
+#include <functional>
+
 #include "core/reference_interpreter.h"
 #include "core/timestamp.h"
 
@@ -71,31 +73,78 @@ void Pipeline::Process(std::string_view bytes, const SourcePosition& position) {
   if (state_ != nullptr) state_->EndRecord(emit_);
 }
 
+// The whole record as a DOM, parsed at most once and only when asked for:
+// for SELECT lists, the reference engine, and the values of stateful rules
+// the compiled walk did not extract.
+class Pipeline::ParsedRecord {
+ public:
+  ParsedRecord(simdjson::dom::parser& parser, std::string_view bytes) : parser_(parser), bytes_(bytes) {}
+  simdjson::error_code Get(simdjson::dom::element& record) {
+    if (!parsed_) {
+      error_ = parser_.parse(bytes_.data(), bytes_.size()).get(record_);
+      parsed_ = true;
+    }
+    record = record_;
+    return error_;
+  }
+
+ private:
+  simdjson::dom::parser& parser_;
+  std::string_view bytes_;
+  bool parsed_ = false;
+  simdjson::error_code error_ = simdjson::SUCCESS;
+  simdjson::dom::element record_;
+};
+
+namespace {
+
+// What stateful rules read: from the compiled walk when it extracted the
+// value, else from the DOM (always from the DOM for the reference engine:
+// it is the oracle). A record that does not parse whole gives NULL there.
+class StateValues : public RecordValues {
+ public:
+  StateValues(const CompiledRuleSet& rules, const CompiledRuleSet::Scratch* scratch,
+              std::function<simdjson::error_code(simdjson::dom::element&)> dom)
+      : rules_(rules), scratch_(scratch), dom_(std::move(dom)) {}
+  std::string Json(const BoundExpr& value) override {
+    if (scratch_ != nullptr) {
+      if (std::optional<std::string> extracted = rules_.ExtractedValueJson(*scratch_, value)) return *extracted;
+    }
+    simdjson::dom::element record;
+    if (dom_(record)) return "null";
+    return ReferenceInterpreter::ValueJson(value, record);
+  }
+
+ private:
+  const CompiledRuleSet& rules_;
+  const CompiledRuleSet::Scratch* scratch_;
+  std::function<simdjson::error_code(simdjson::dom::element&)> dom_;
+};
+
+}  // namespace
+
 void Pipeline::EmitMatches(std::string_view bytes, const SourcePosition& position, std::string_view event_time) {
   // SELECT needs the whole record; the rules only read parts of it. A record
   // that matched but does not parse whole (simdjson rejects integers beyond
   // 64 bits) still alerts, with its fields null and the reason.
+  ParsedRecord parsed(projection_parser_, bytes);
   simdjson::dom::element record;
-  simdjson::error_code projection_error = projection_parser_.parse(bytes.data(), bytes.size()).get(record);
-  if (engine_ == MatchEngine::kReference && !projection_error) {
+  if (engine_ == MatchEngine::kReference && !parsed.Get(record)) {
     matched_.clear();
     const std::vector<BoundRule>& all = rules_.rules().rules;
     for (uint32_t index = 0; index < all.size(); ++index) {
       if (ReferenceInterpreter::EvaluateWhere(all[index], record) == TriBool::kTrue) matched_.push_back(index);
     }
   }
+  StateValues state_values(rules_, engine_ == MatchEngine::kCompiled ? scratch_.get() : nullptr,
+                           [&parsed](simdjson::dom::element& dom) { return parsed.Get(dom); });
   std::optional<std::string_view> event_id = rules_.EventId(*scratch_);
   late_rules_.clear();
   missing_time_rules_.clear();
   for (uint32_t index : matched_) {
     const BoundRule& rule = rules_.rules().rules[index];
     if (state_ != nullptr && state_->IsStateful(index)) {
-      if (projection_error) {
-        Reject(kReasonInvalidJson, "rule " + rule.name + " needs the whole record: " +
-                                       simdjson::error_message(projection_error), bytes, position);
-        continue;
-      }
-      RuleState::Verdict verdict = state_->Decide(index, record, emit_);
+      RuleState::Verdict verdict = state_->Decide(index, state_values, emit_);
       if (verdict == RuleState::Verdict::kLate) late_rules_.push_back(index);
       if (verdict == RuleState::Verdict::kMissingEventTime) missing_time_rules_.push_back(index);
       if (verdict != RuleState::Verdict::kAlert) continue;
@@ -107,6 +156,7 @@ void Pipeline::EmitMatches(std::string_view bytes, const SourcePosition& positio
     alert.tags = rule.tags;
     alert.event_id = std::string(event_id.value_or(""));
     alert.event_time = std::string(event_time);
+    simdjson::error_code projection_error = parsed.Get(record);
     if (projection_error) {
       alert.fields_error = simdjson::error_message(projection_error);
     } else {

@@ -266,10 +266,10 @@ std::string GroupObject(const std::vector<std::string>& names, const std::vector
   return out + "}";
 }
 
-std::vector<std::string> ValuesOf(const std::vector<BoundExpr>& exprs, element record) {
+std::vector<std::string> ValuesOf(const std::vector<BoundExpr>& exprs, RecordValues& record) {
   std::vector<std::string> values;
   values.reserve(exprs.size());
-  for (const BoundExpr& expr : exprs) values.push_back(ReferenceInterpreter::ValueJson(expr, record));
+  for (const BoundExpr& expr : exprs) values.push_back(record.Json(expr));
   return values;
 }
 
@@ -444,7 +444,7 @@ std::optional<absl::Time> RuleState::Watermark(uint32_t rule) const {
   return *current_->stream_time - rules_.rules[rule].allowed_lateness;
 }
 
-RuleState::Verdict RuleState::Decide(uint32_t rule_index, element record, const Emit& emit) {
+RuleState::Verdict RuleState::Decide(uint32_t rule_index, RecordValues& record, const Emit& emit) {
   if (current_replayed_) return Verdict::kQuiet;
   const Slot& slot = *slots_[slot_of_rule_[rule_index]];
   const BoundRule& rule = *slot.rule;
@@ -460,8 +460,8 @@ RuleState::Verdict RuleState::Decide(uint32_t rule_index, element record, const 
   bool all_first_seen = true;
   for (size_t i = 0; i < rule.first_seen.size(); ++i) {
     const FirstSeen& first = rule.first_seen[i];
-    std::string key = ReferenceInterpreter::ValueJson(first.key, record);
-    std::string value = ReferenceInterpreter::ValueJson(first.value, record);
+    std::string key = record.Json(first.key);
+    std::string value = record.Json(first.value);
     if (key == kNullJson || value == kNullJson) {
       all_first_seen = false;
       continue;
@@ -484,7 +484,7 @@ RuleState::Verdict RuleState::Decide(uint32_t rule_index, element record, const 
     std::string key = GroupObject(aggregation.group_names, key_values);
     std::vector<std::string> values;
     for (size_t index : slot.value_aggregates) {
-      values.push_back(ReferenceInterpreter::ValueJson(aggregation.aggregates[index].argument, record));
+      values.push_back(record.Json(aggregation.aggregates[index].argument));
     }
     absl::Time time = *current_time_;
     if (slot.sliding()) {

@@ -48,6 +48,14 @@ struct RuleStateStats {
   uint64_t evicted = 0;  // keys dropped to stay within max_keys_per_rule
 };
 
+// The values of one record that stateful rules read, as JSON text exactly as
+// ReferenceInterpreter::ValueJson spells them ("null" for NULL).
+class RecordValues {
+ public:
+  virtual ~RecordValues() = default;
+  virtual std::string Json(const BoundExpr& value) = 0;
+};
+
 class RuleState {
  public:
   using Emit = std::function<void(Alert)>;
@@ -68,7 +76,7 @@ class RuleState {
   bool IsStateful(uint32_t rule) const { return slot_of_rule_[rule] >= 0; }
 
   void BeginRecord(const SourcePosition& position, std::optional<absl::Time> event_time);
-  Verdict Decide(uint32_t rule, simdjson::dom::element record, const Emit& emit);
+  Verdict Decide(uint32_t rule, RecordValues& record, const Emit& emit);
   void EndRecord(const Emit& emit);
   void CloseAll(const Emit& emit);
 
