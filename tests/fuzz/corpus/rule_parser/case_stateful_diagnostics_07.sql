@@ -1,0 +1,4 @@
+CREATE RULE r AS SELECT sourceIPAddress, awsRegion, count(*) AS n FROM cloudtrail
+WHERE eventName = 'ConsoleLogin'
+GROUP BY sourceIPAddress
+WINDOW TUMBLING (SIZE 10 MINUTES);

@@ -1,0 +1,2 @@
+SELECT eventName FROM cloudtrail WHERE eventName = 'ConsoleLogin'
+HAVING eventName = 'ConsoleLogin';

@@ -1,0 +1,2 @@
+SELECT sourceIPAddress FROM cloudtrail WHERE eventName = 'ConsoleLogin'
+GROUP BY sourceIPAddress;
