@@ -347,7 +347,10 @@ class SerialRun {
         if (state_ != nullptr && !StateHealthy()) return 2;
       }
       auto now = CoarseNow();
-      bool pending = undelivered_ > 0 || outputs_.dead_letters().count() != delivered_letters_;
+      // A commit the state save held back (it runs at most every
+      // kStateSaveInterval) is pending too: it must not wait for more input.
+      bool pending = undelivered_ > 0 || outputs_.dead_letters().count() != delivered_letters_ ||
+                     (commit_held_back_ && now - last_state_save_ >= kStateSaveInterval);
       bool due = undelivered_ >= kRecordsPerDelivery ||
                  (pending && (!*more || now - last_delivery_ >= kDeliveryInterval)) ||
                  (settings_.flush_every_output && Output() != output_before);
@@ -408,7 +411,8 @@ class SerialRun {
     delivered_letters_ = outputs_.dead_letters().count();
     last_delivery_ = std::chrono::steady_clock::now();
     if (state_ != nullptr && settings_.state_options.store != nullptr) {
-      if (!final && last_delivery_ - last_state_save_ < kStateSaveInterval) return true;
+      commit_held_back_ = !final && last_delivery_ - last_state_save_ < kStateSaveInterval;
+      if (commit_held_back_) return true;
       absl::Status saved = state_->Save();
       if (!saved.ok()) {
         PrintError(saved);
@@ -474,6 +478,7 @@ class SerialRun {
   std::unique_ptr<Pipeline> pipeline_;
   PipelineStats earlier_;  // of the pipelines replaced by reloads
   std::chrono::steady_clock::time_point last_state_save_;
+  bool commit_held_back_ = false;  // delivered, but neither saved nor committed yet
   uint64_t undelivered_ = 0;
   uint64_t delivered_letters_ = 0;
   uint64_t records_at_last_status_ = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <deque>
+#include <filesystem>
 #include <iterator>
 #include <list>
 #include <set>
@@ -296,6 +297,7 @@ struct RuleState::SlotState {
 };
 
 struct RuleState::Partition {
+  std::string id;  // SourcePosition::StreamId()
   std::optional<absl::Time> stream_time;
   std::map<std::string, int64_t> applied;  // input -> last record index/offset applied
   std::vector<std::unique_ptr<SlotState>> slots;
@@ -335,8 +337,23 @@ std::string Signature(const BoundRule& rule) {
   return out;
 }
 
+// What the alert_id of a window or suppression alert hashes: its kind, the
+// stream (a group split over Kafka partitions has a window in each), the
+// group and the bounds. Stable across restarts and replays.
+std::string StateAlertKey(std::string_view kind, const std::string& stream, const std::string& group,
+                          const std::string& start, const std::string& end) {
+  std::string key(kind);
+  for (std::string_view part : {std::string_view(stream), std::string_view(group), std::string_view(start),
+                                std::string_view(end)}) {
+    key.push_back('\0');
+    key.append(part);
+  }
+  return key;
+}
+
 // The alert that closes a suppression period which held matches back.
-Alert SuppressionSummary(const BoundRule& rule, const std::string& key, const Period& period) {
+Alert SuppressionSummary(const BoundRule& rule, const std::string& stream, const std::string& key,
+                         const Period& period) {
   Alert summary;
   summary.kind = Alert::Kind::kSuppressed;
   summary.rule = rule.name;
@@ -348,8 +365,7 @@ Alert SuppressionSummary(const BoundRule& rule, const std::string& key, const Pe
   summary.group_json = key;
   summary.suppressed_count = period.count;
   summary.fields_json = "{}";
-  summary.alert_id = MakeAlertId(rule.name, absl::StrCat("suppressed", std::string(1, '\0'), key,
-                                                        std::string(1, '\0'), summary.window_start));
+  summary.alert_id = MakeAlertId(rule.name, StateAlertKey("suppressed", stream, key, summary.window_start, ""));
   summary.position = period.last_position;
   return summary;
 }
@@ -402,6 +418,7 @@ RuleState::Partition& RuleState::PartitionFor(const std::string& id) {
   std::unique_ptr<Partition>& partition = partitions_[id];
   if (partition == nullptr) {
     partition = std::make_unique<Partition>();
+    partition->id = id;
     partition->slots.resize(slots_.size());
   }
   return *partition;
@@ -425,7 +442,15 @@ void RuleState::BeginRecord(const SourcePosition& position, std::optional<absl::
   current_replayed_ = false;
   // stdin has no identity across runs; everything else does.
   if (!kafka && position.file == "-") return;
-  const std::string& input = kafka ? partition_id : position.file;
+  // A file is known by its absolute path, however the command line spelled
+  // it (as the --checkpoint knows it).
+  if (!kafka && position.file != file_spelled_) {
+    file_spelled_ = position.file;
+    std::error_code error;
+    std::filesystem::path absolute = std::filesystem::absolute(position.file, error);
+    file_identity_ = error ? position.file : absolute.lexically_normal().string();
+  }
+  const std::string& input = kafka ? partition_id : file_identity_;
   int64_t index = kafka ? position.offset : static_cast<int64_t>(position.record_index);
   auto it = current_->applied.find(input);  // not emplace: that would build a node per record
   if (it == current_->applied.end()) {
@@ -550,7 +575,7 @@ RuleState::Verdict RuleState::Decide(uint32_t rule_index, RecordValues& record, 
       }
       if (period->count > 0) {  // the old period ends here; its summary follows the record's alerts
         ended_periods_.push_back(ClosedAlert{period->start + suppression.period, period->start, rule_index, key,
-                                          SuppressionSummary(rule, key, *period)});
+                                          SuppressionSummary(rule, current_->id, key, *period)});
       }
       state.periods.Erase(key);
     }
@@ -653,8 +678,7 @@ void RuleState::Close(Partition& partition, bool everything, const Emit& emit) {
       alert.window_end = end_text;
       alert.group_json = key;
       alert.fields_json = ReferenceInterpreter::ProjectFields(rule, group_record);
-      alert.alert_id = MakeAlertId(rule.name, absl::StrCat("window", std::string(1, '\0'), key, std::string(1, '\0'),
-                                                         start_text, std::string(1, '\0'), end_text));
+      alert.alert_id = MakeAlertId(rule.name, StateAlertKey("window", partition.id, key, start_text, end_text));
       alert.position = position;
       closing.push_back(ClosedAlert{end, start, slot.rule_index, key, std::move(alert)});
       return true;
@@ -722,7 +746,7 @@ void RuleState::Close(Partition& partition, bool everything, const Emit& emit) {
         if (period == nullptr || period->start != event.start) continue;  // replaced or evicted
         if (period->count > 0) {
           closing.push_back(ClosedAlert{event.due, period->start, slot.rule_index, event.group,
-                                    SuppressionSummary(rule, event.group, *period)});
+                                    SuppressionSummary(rule, partition.id, event.group, *period)});
         }
         state.periods.Erase(event.group);
       }
@@ -860,6 +884,7 @@ absl::Status RuleState::Restore(std::string_view bytes, const std::string& origi
   std::string id = r.Str();
   std::unique_ptr<Partition>& fresh = partitions_[id];
   fresh = std::make_unique<Partition>();
+  fresh->id = id;
   fresh->slots.resize(slots_.size());
   Partition& partition = *fresh;
   std::map<std::string, int> slot_by_name;

@@ -13,9 +13,9 @@
 //
 // State is bounded per rule and partition (least recently used keys are
 // evicted and counted). Save keeps it in a StateStore (a directory, a Kafka
-// topic), one blob per partition. The state remembers, per input (file or
-// Kafka partition), the last record it applied, so records read again after
-// a restart change nothing.
+// topic), one blob per partition. The state remembers, per input (a file by
+// its absolute path, or a Kafka partition), the last record it applied, so
+// records read again after a restart change nothing.
 #pragma once
 
 #include <cstdint>
@@ -129,6 +129,7 @@ class RuleState {
   std::optional<absl::Time> current_time_;
   SourcePosition current_position_;
   bool current_replayed_ = false;
+  std::string file_spelled_, file_identity_;  // the last input file, as given and as known
 };
 
 }  // namespace trailhound

@@ -42,7 +42,7 @@ Scenarios:
       read (and the state holds them) without waiting for another file.
   E   a file named another way (absolute instead of relative) is the same
       input: its records, applied already, are not applied again.
-  D and E are expected failures: engine bugs found while writing this test.
+  D and E were engine bugs found while writing this test (now fixed).
 
 Every run has 100 never-matching ballast rules that the compiled engine
 hands to the reference interpreter, so that reading takes a few seconds and
@@ -737,7 +737,6 @@ class StatefulRestartTest(unittest.TestCase):
 
     # --- D: a followed folder that goes quiet is committed --------------------------------------------
 
-    @unittest.expectedFailure  # engine bug reported with this test: the save+commit waits for more input
     def test_d_follow_commits_the_files_read_once_the_folder_is_quiet(self):
         inbox, state, checkpoint = self.path("d-inbox"), self.path("d-state"), self.path("d.ck")
         os.makedirs(inbox)
@@ -759,7 +758,6 @@ class StatefulRestartTest(unittest.TestCase):
 
     # --- E: one file, named another way ---------------------------------------------------------------
 
-    @unittest.expectedFailure  # engine bug reported with this test: the state knows inputs by the path as typed
     def test_e_the_same_file_named_another_way_is_not_applied_twice(self):
         name = "e-part.ndjson"
         with open(self.path(name), "wb") as f:
