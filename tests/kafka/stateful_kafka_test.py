@@ -19,6 +19,8 @@ SCENARIO is one of:
              after the second third. Every expected alert exactly once, the
              same JSON: windows that span a handover count the records of
              both owners.
+  changelog  the same handovers with --state-changelog (a compacted topic)
+             and no directory at all: the state moves through Kafka only.
 
 Expected alerts come from plain file runs, never from numbers written here:
 Kafka keeps stream time, windows and memories per partition, so each
@@ -430,12 +432,14 @@ def scenario_crash(binary, broker, work, crashes=3):
           (crashes, dict(duplicates) or "none"))
 
 
-def scenario_rebalance(binary, broker, work):
-    topic, group = new_topics(broker, "str")
+def scenario_rebalance(binary, broker, work, store="dir"):
+    topic, group = new_topics(broker, "str" if store == "dir" else "stc")
     rules = write_rules(work)
     records = make_records(binary)
-    state = os.path.join(work, "state")
-    extra = ["--state-dir", state]
+    if store == "dir":  # one directory both consumers share
+        extra = ["--state-dir", os.path.join(work, "state")]
+    else:  # no shared directory: the state moves through the changelog topic only
+        extra = ["--state-changelog", "kafka://%s/%s-state" % (broker.bootstrap, topic)]
     thirds = [records[:RECORDS // 3], records[RECORDS // 3:2 * RECORDS // 3], records[2 * RECORDS // 3:]]
 
     def read_all_of(runs, total, before=0):  # before: records read by consumers stopped already
@@ -504,6 +508,8 @@ def main():
             scenario_crash(binary, broker, work)
         elif scenario == "rebalance":
             scenario_rebalance(binary, broker, work)
+        elif scenario == "changelog":
+            scenario_rebalance(binary, broker, work, store="changelog")
         else:
             print("unknown scenario " + scenario)
             return 2
