@@ -39,6 +39,16 @@ bench: build
 bench-kafka: build
 	python3 bench/kafka_bench.py --build-dir $(BUILD_DIR) $(KAFKA_BENCH_ARGS)
 
+# Stateful rules (windows, first_seen, suppression) on one thread: the pack
+# alone, with rules_stateful/ and with the bench's own stateful rules (also
+# with --state-dir), records/s against the stateless pack; then state memory
+# (peak RSS per key at 100,000 and 1,000,000 keys, against the status line's
+# estimate). E.g. make bench-state STATE_BENCH_ARGS="--records 200000 --repeat 1
+# --state-records 100000 --state-keys 1000,10000,100000" for a quick run.
+.PHONY: bench-state
+bench-state: build
+	python3 bench/stateful_bench.py --build-dir $(BUILD_DIR) $(STATE_BENCH_ARGS)
+
 # libFuzzer targets (rule parser; record extraction + matching vs the
 # reference interpreter), FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 600
