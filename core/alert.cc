@@ -1,5 +1,7 @@
 #include "core/alert.h"
 
+#include <cstdio>
+
 #include "core/json_text.h"
 
 namespace trailhound {
@@ -52,7 +54,25 @@ std::string Alert::ToJson() const {
 }
 
 std::string FormatEventTime(absl::Time time) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", time, absl::UTCTimeZone());
+  // By hand: absl::FormatTime cost 2.8 k instructions a call, and every
+  // closed window formats two or three times.
+  absl::CivilSecond civil = absl::ToCivilSecond(time, absl::UTCTimeZone());
+  if (civil.year() < 0 || civil.year() > 9999) {
+    return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", time, absl::UTCTimeZone());
+  }
+  char text[32];
+  int length = std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d", static_cast<int>(civil.year()),
+                             civil.month(), civil.day(), civil.hour(), civil.minute(), civil.second());
+  std::string out(text, length);
+  int64_t nanos = (time - absl::FromCivil(civil, absl::UTCTimeZone())) / absl::Nanoseconds(1);
+  if (nanos > 0) {  // the fraction, without trailing zeros
+    char fraction[16];
+    std::snprintf(fraction, sizeof fraction, ".%09lld", static_cast<long long>(nanos));
+    std::string digits(fraction);
+    while (digits.back() == '0') digits.pop_back();
+    out += digits;
+  }
+  return out + "Z";
 }
 
 std::string MakeAlertId(std::string_view rule, std::string_view event_key) {

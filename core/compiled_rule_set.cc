@@ -212,6 +212,8 @@ struct CompiledRuleSet::Impl {
   std::vector<std::pair<SlotId, absl::flat_hash_map<std::string, std::vector<uint32_t>>>> dispatch;
   std::vector<uint32_t> unanchored_rules;
   std::vector<std::string> anchor_description;  // per rule, for explain
+  // Values stateful rules read (in rules_), and the slots they are in.
+  absl::flat_hash_map<const BoundExpr*, SlotId> state_slots;
   hs_scratch_t* prototype_scratch = nullptr;
 };
 
@@ -282,7 +284,7 @@ class Compiler {
       if (read->kind != BoundExpr::Kind::kField) continue;
       bool any_element = false;
       for (const PathStep& step : read->path.steps) any_element |= step.kind == PathStep::Kind::kAnyElement;
-      if (!any_element) impl_.trie.Add(read->path);
+      if (!any_element) impl_.state_slots[read] = impl_.trie.Add(read->path);
     }
   }
 
@@ -913,9 +915,9 @@ std::optional<std::string_view> CompiledRuleSet::EventTime(const Scratch& scratc
 
 std::optional<std::string> CompiledRuleSet::ExtractedValueJson(const Scratch& scratch,
                                                                 const BoundExpr& value) const {
-  if (value.kind != BoundExpr::Kind::kField) return std::nullopt;
-  SlotId slot = impl_->trie.Find(value.path);
-  if (slot < 0) return std::nullopt;
+  auto found = impl_->state_slots.find(&value);
+  if (found == impl_->state_slots.end()) return std::nullopt;
+  SlotId slot = found->second;
   const std::vector<ScalarRef>& candidates = scratch.view.candidates(slot);
   if (candidates.empty()) {
     if (scratch.view.present(slot)) return std::nullopt;  // e.g. an empty array

@@ -70,11 +70,12 @@ class CompiledRuleSet {
   std::optional<std::string_view> EventId(const Scratch& scratch) const;
   std::optional<std::string_view> EventTime(const Scratch& scratch) const;
 
-  // A value a stateful rule reads (a first_seen argument, a GROUP BY or
-  // suppress_by field, an aggregate's argument), as JSON text exactly as
-  // ReferenceInterpreter::ValueJson gives it, from the record last given to
-  // Match — when it is a field the walk extracted and a single scalar there;
-  // nullopt otherwise (ask the DOM). Saves parsing the whole record.
+  // A value a stateful rule of rules() reads (a first_seen argument, a GROUP
+  // BY or suppress_by field, an aggregate's argument; found by address), as
+  // JSON text exactly as ReferenceInterpreter::ValueJson gives it, from the
+  // record last given to Match — when it is a field the walk extracted and a
+  // single scalar there; nullopt otherwise (ask the DOM). Saves parsing the
+  // whole record.
   std::optional<std::string> ExtractedValueJson(const Scratch& scratch, const BoundExpr& value) const;
 
   const RuleSet& rules() const { return rules_; }

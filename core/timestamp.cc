@@ -18,6 +18,24 @@ bool ReadNumber(std::string_view text, size_t& pos, int digits, int& value) {
   return true;
 }
 
+int DaysInMonth(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
+// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's
+// days_from_civil): a call per record, where absl::ConvertDateTime cost
+// about a thousand instructions.
+int64_t DaysSinceEpoch(int year, int month, int day) {
+  year -= month <= 2;
+  int64_t era = (year >= 0 ? year : year - 399) / 400;
+  int64_t year_of_era = year - era * 400;
+  int64_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146097 + day_of_era - 719468;
+}
+
 bool Expect(std::string_view text, size_t& pos, char c) {
   if (pos >= text.size() || text[pos] != c) return false;
   ++pos;
@@ -79,14 +97,13 @@ std::optional<absl::Time> ParseTimestamp(std::string_view text) {
     }
     if (pos != text.size()) return std::nullopt;
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
-      second > 60) {
+  // Out-of-range fields (February 30th, a leap second) are not a time.
+  if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) || hour > 23 || minute > 59 ||
+      second > 59) {
     return std::nullopt;
   }
-  absl::TimeConversion conversion =
-      absl::ConvertDateTime(year, month, day, hour, minute, second, absl::UTCTimeZone());
-  if (conversion.normalized) return std::nullopt;  // e.g. February 30th
-  return conversion.pre + fraction - absl::Seconds(offset_seconds);
+  int64_t seconds = DaysSinceEpoch(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+  return absl::FromUnixSeconds(seconds - offset_seconds) + fraction;
 }
 
 }  // namespace trailhound

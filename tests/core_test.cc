@@ -3,6 +3,8 @@
 // diagnostic format.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "core/alert.h"
 #include "core/ip_address.h"
 #include "core/json_text.h"
@@ -46,6 +48,28 @@ TEST(ParseTimestamp, Forms) {
   EXPECT_FALSE(ParseTimestamp("2023-10"));
 }
 
+TEST(ParseTimestamp, AgreesWithAbslCivilTimeOverFourCenturies) {
+  for (int year = 1800; year <= 2200; year += 7) {
+    for (int month = 1; month <= 12; ++month) {
+      for (int day : {1, 15, 28, 29, 30, 31}) {
+        absl::CivilDay civil(year, month, day);
+        char text[40];
+        std::snprintf(text, sizeof text, "%04d-%02d-%02dT13:45:07Z", year, month, day);
+        bool real = civil.year() == year && civil.month() == month && civil.day() == day;
+        std::optional<absl::Time> parsed = ParseTimestamp(text);
+        ASSERT_EQ(parsed.has_value(), real) << text;
+        if (real) {
+          EXPECT_EQ(*parsed, absl::FromCivil(absl::CivilSecond(year, month, day, 13, 45, 7), absl::UTCTimeZone()))
+              << text;
+        }
+      }
+    }
+  }
+  EXPECT_TRUE(ParseTimestamp("2000-02-29"));
+  EXPECT_FALSE(ParseTimestamp("1900-02-29"));
+  EXPECT_FALSE(ParseTimestamp("2023-10-01T23:59:60Z"));  // as before: a leap second is not a time
+}
+
 TEST(Cidr, ContainsV4AndV6) {
   std::optional<CidrRange> office = ParseCidr("203.0.113.0/25");
   ASSERT_TRUE(office);
@@ -75,6 +99,17 @@ TEST(AlertId, IsFnv1a128OfRuleNulEventId) {
   EXPECT_EQ(MakeAlertId("console_login", "evt-1"), MakeAlertId("console_login", "evt-1"));
   EXPECT_NE(MakeAlertId("console_login", "evt-1"), MakeAlertId("console_login", "evt-2"));
   EXPECT_NE(MakeAlertId("a", "bc"), MakeAlertId("ab", "c"));
+}
+
+TEST(FormatEventTime, SameAsAbslFormatTime) {
+  absl::Time base = absl::FromCivil(absl::CivilSecond(2024, 2, 29, 23, 59, 59), absl::UTCTimeZone());
+  for (absl::Duration offset : {absl::ZeroDuration(), absl::Seconds(1), absl::Milliseconds(5), absl::Nanoseconds(1),
+                                absl::Microseconds(123450), absl::Hours(-24 * 365 * 60), absl::Hours(24 * 366)}) {
+    absl::Time time = base + offset;
+    EXPECT_EQ(FormatEventTime(time), absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", time, absl::UTCTimeZone()));
+  }
+  EXPECT_EQ(FormatEventTime(base), "2024-02-29T23:59:59Z");
+  EXPECT_EQ(FormatEventTime(base + absl::Milliseconds(250)), "2024-02-29T23:59:59.25Z");
 }
 
 TEST(JsonText, EscapesAndBase64) {
