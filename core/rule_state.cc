@@ -282,6 +282,7 @@ struct RuleState::Slot {
   const BoundRule* rule = nullptr;
   std::string signature;  // state saved under another signature is dropped
   std::vector<size_t> value_aggregates;  // indexes of aggregates that collect values
+  std::vector<std::string> aggregate_keys;  // each aggregate's field in the group record
   bool windows() const { return rule->aggregation && rule->aggregation->window.kind != WindowSpec::Kind::kSliding; }
   bool sliding() const { return rule->aggregation && rule->aggregation->window.kind == WindowSpec::Kind::kSliding; }
   // Due events fire when the watermark reaches (true) or passes (false) them.
@@ -377,6 +378,65 @@ struct WindowFacts {
   std::vector<const ValueCounts*> values;  // per value-collecting aggregate
 };
 
+// HAVING over counts compared with numbers (count(*) >= 5, combined with
+// AND/OR/NOT), decided without building the group record: most windows fail
+// it, and building and parsing their record was most of closing them.
+// nullopt: some other shape, left to the reference interpreter.
+std::optional<bool> QuickHaving(const BoundExpr& having, const Aggregation& aggregation,
+                                const std::vector<std::string>& aggregate_keys, const WindowFacts& facts) {
+  switch (having.kind) {
+    case BoundExpr::Kind::kAnd:
+    case BoundExpr::Kind::kOr: {
+      bool is_and = having.kind == BoundExpr::Kind::kAnd;
+      bool result = is_and;
+      for (const BoundExpr& child : having.children) {
+        std::optional<bool> value = QuickHaving(child, aggregation, aggregate_keys, facts);
+        if (!value) return std::nullopt;
+        result = is_and ? result && *value : result || *value;
+      }
+      return result;
+    }
+    case BoundExpr::Kind::kNot: {
+      std::optional<bool> value = QuickHaving(having.children[0], aggregation, aggregate_keys, facts);
+      if (!value) return std::nullopt;
+      return !*value;
+    }
+    case BoundExpr::Kind::kCompare: {
+      const BoundExpr& left = having.children[0];
+      const BoundExpr& right = having.children[1];
+      if (left.kind != BoundExpr::Kind::kField || left.path.steps.size() != 1 ||
+          right.kind != BoundExpr::Kind::kLiteral || right.literal.kind != Literal::Kind::kNumber) {
+        return std::nullopt;
+      }
+      std::optional<double> count;
+      size_t value_ordinal = 0;
+      for (size_t i = 0; i < aggregate_keys.size(); ++i) {
+        Aggregate::Kind kind = aggregation.aggregates[i].kind;
+        bool collects = kind == Aggregate::Kind::kCountDistinct || kind == Aggregate::Kind::kArrayAggDistinct;
+        if (aggregate_keys[i] == left.path.steps[0].key) {
+          if (kind == Aggregate::Kind::kCountStar) count = static_cast<double>(facts.count);
+          if (kind == Aggregate::Kind::kCountDistinct) count = static_cast<double>(facts.values[value_ordinal]->size());
+          break;
+        }
+        value_ordinal += collects;
+      }
+      if (!count) return std::nullopt;
+      double n = right.literal.number;
+      switch (having.op) {
+        case CompareOp::kEq: return *count == n;
+        case CompareOp::kNe: return *count != n;
+        case CompareOp::kLt: return *count < n;
+        case CompareOp::kLe: return *count <= n;
+        case CompareOp::kGt: return *count > n;
+        case CompareOp::kGe: return *count >= n;
+      }
+      return std::nullopt;
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
 }  // namespace
 
 RuleState::RuleState(const RuleSet& rules, RuleStateOptions options) : rules_(rules), options_(options) {
@@ -390,6 +450,7 @@ RuleState::RuleState(const RuleSet& rules, RuleStateOptions options) : rules_(ru
     slot->signature = Signature(rule);
     if (rule.aggregation) {
       for (size_t i = 0; i < rule.aggregation->aggregates.size(); ++i) {
+        slot->aggregate_keys.push_back(rule.aggregation->aggregates[i].ToSql());
         Aggregate::Kind kind = rule.aggregation->aggregates[i].kind;
         if (kind == Aggregate::Kind::kCountDistinct || kind == Aggregate::Kind::kArrayAggDistinct) {
           slot->value_aggregates.push_back(i);
@@ -623,6 +684,11 @@ void RuleState::Close(Partition& partition, bool everything, const Emit& emit) {
     auto decide = [&](const std::string& key, const std::vector<std::string>& key_values, absl::Time start,
                       absl::Time end, const WindowFacts& facts, const SourcePosition& position) {
       const Aggregation& aggregation = *rule.aggregation;
+      if (aggregation.having) {
+        std::optional<bool> quick =
+            QuickHaving(*aggregation.having, aggregation, slot.aggregate_keys, facts);
+        if (quick && !*quick) return false;
+      }
       std::string record = "{";
       auto field = [&record](const std::string& name, const std::string& json) {
         if (record.size() > 1) record.push_back(',');
