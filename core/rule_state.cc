@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 #include <tuple>
+#include <type_traits>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -37,7 +38,9 @@ uint64_t PairHash(std::string_view a, std::string_view b) {
   return hash;
 }
 
-// A map that drops its least recently used entries past a capacity.
+// A map that drops its least recently used entries past a capacity. String
+// keys are held once, in the list: the index holds views of them (list nodes
+// never move).
 template <typename Key, typename Value>
 class LruMap {
  public:
@@ -45,39 +48,41 @@ class LruMap {
 
   // Finds and marks as most recently used.
   Value* Touch(const Key& key) {
-    auto it = index_.find(key);
+    auto it = index_.find(IndexKey(key));
     if (it == index_.end()) return nullptr;
     order_.splice(order_.end(), order_, it->second);
     return &it->second->second;
   }
   // Finds without changing the order.
   Value* Peek(const Key& key) {
-    auto it = index_.find(key);
+    auto it = index_.find(IndexKey(key));
     return it == index_.end() ? nullptr : &it->second->second;
   }
   // Adds as most recently used; past `capacity` the oldest entries go.
   Value& Insert(const Key& key, Value value, size_t capacity, uint64_t& evicted) {
     order_.emplace_back(key, std::move(value));
-    index_[key] = std::prev(order_.end());
+    index_[IndexKey(order_.back().first)] = std::prev(order_.end());
     while (order_.size() > std::max<size_t>(capacity, 1)) {
-      index_.erase(order_.front().first);
+      index_.erase(IndexKey(order_.front().first));
       order_.pop_front();
       ++evicted;
     }
     return order_.back().second;
   }
   void Erase(const Key& key) {
-    auto it = index_.find(key);
+    auto it = index_.find(IndexKey(key));
     if (it == index_.end()) return;
-    order_.erase(it->second);
-    index_.erase(it);
+    auto entry = it->second;
+    index_.erase(it);  // before the entry its key views goes
+    order_.erase(entry);
   }
   size_t size() const { return order_.size(); }
   const std::list<Entry>& entries() const { return order_; }  // oldest first
 
  private:
+  using IndexKey = std::conditional_t<std::is_same_v<Key, std::string>, std::string_view, Key>;
   std::list<Entry> order_;
-  absl::flat_hash_map<Key, typename std::list<Entry>::iterator> index_;
+  absl::flat_hash_map<IndexKey, typename std::list<Entry>::iterator> index_;
 };
 
 // When something in a slot's queue is due: windows close, sliding windows
