@@ -830,7 +830,7 @@ void RuleState::Close(Partition& partition, bool everything, const Emit& emit) {
 RuleStateStats RuleState::Stats() const {
   // Bytes per entry as measured with bench/stateful_bench.py (peak RSS over
   // 100,000 and 1,000,000 keys, valgrind massif for the parts): the key is
-  // held four times (LRU list, index, close queue, values), every node pays
+  // held three times (LRU list, close queue, values), every node pays
   // malloc's overhead, a window keeps the path of its last record's file.
   RuleStateStats stats;
   stats.evicted = evicted_;
@@ -844,7 +844,7 @@ RuleStateStats RuleState::Stats() const {
       }
       for (const auto& [key, group] : slot->timed.entries()) {
         ++stats.keys;
-        stats.bytes += 384 + 4 * key.size();
+        stats.bytes += 352 + 3 * key.size();
         for (const auto& [start, window] : group.windows) {
           stats.bytes += 320 + window.last_position.file.size();
           for (const ValueCounts& counts : window.values) {
@@ -854,7 +854,7 @@ RuleStateStats RuleState::Stats() const {
       }
       for (const auto& [key, group] : slot->sliding.entries()) {
         ++stats.keys;
-        stats.bytes += 384 + 4 * key.size();
+        stats.bytes += 352 + 3 * key.size();
         for (const SlidingEntry& entry : group.entries) {
           stats.bytes += 160 + entry.position.file.size();
           for (const std::string& value : entry.values) stats.bytes += 48 + value.size();
@@ -865,7 +865,7 @@ RuleStateStats RuleState::Stats() const {
       }
       for (const auto& [key, period] : slot->periods.entries()) {
         ++stats.keys;
-        stats.bytes += 320 + 4 * key.size() + period.last_position.file.size();
+        stats.bytes += 288 + 3 * key.size() + period.last_position.file.size();
       }
     }
   }
