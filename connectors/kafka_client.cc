@@ -375,7 +375,16 @@ std::string KafkaSource::StatusText() {
       rd_kafka_topic_partition_list_t* position = rd_kafka_topic_partition_list_new(1);
       rd_kafka_topic_partition_list_add(position, partition.topic, partition.partition);
       if (rd_kafka_position(client_, position) == RD_KAFKA_RESP_ERR_NO_ERROR) next = position->elems[0].offset;
+      // Nothing consumed yet (e.g. everything was committed before a
+      // restart): the group's committed offset, and the broker's end.
+      if (next < 0 && rd_kafka_committed(client_, position, 1000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        next = position->elems[0].offset;
+      }
       rd_kafka_topic_partition_list_destroy(position);
+      if (high < 0) {
+        rd_kafka_query_watermark_offsets(client_, partition.topic, partition.partition, &low, &high, 1000);
+      }
+      if (next < 0 && high >= 0 && high == low) next = high;  // an empty partition: nothing to read
     }
     absl::StrAppend(&out, " ", TopicPartition(partition.topic, partition.partition), "=",
                     high < 0 || next < 0 ? "?" : std::to_string(std::max<int64_t>(0, high - next)));
