@@ -24,6 +24,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "connectors/record_stream.h"
+#include "core/atomic_file.h"
 
 namespace trailhound {
 namespace {
@@ -177,51 +178,6 @@ absl::Status LoadCheckpoint(const std::string& path, std::vector<DoneFile>& done
   return absl::OkStatus();
 }
 
-absl::Status WriteAll(int fd, std::string_view text) {
-  while (!text.empty()) {
-    ssize_t n = write(fd, text.data(), text.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return absl::ErrnoToStatus(errno, "write");
-    text.remove_prefix(static_cast<size_t>(n));
-  }
-  return absl::OkStatus();
-}
-
-// Replaces `path` with `text` so that a crash leaves the old or the new
-// content, never a mix: temp file in the same directory, fsync, rename, fsync
-// of the directory.
-absl::Status WriteFileAtomically(const std::string& path, std::string_view text) {
-  const std::string temp = path + ".tmp";
-  auto fail = [&](const std::string& what, int error) {
-    unlink(temp.c_str());
-    return absl::ErrnoToStatus(error, absl::StrCat("checkpoint ", path, ": ", what));
-  };
-  int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return fail(absl::StrCat("cannot create ", temp), errno);
-  absl::Status written = WriteAll(fd, text);
-  if (!written.ok()) {
-    close(fd);
-    unlink(temp.c_str());
-    return absl::Status(written.code(), absl::StrCat("checkpoint ", path, ": ", written.message()));
-  }
-  if (fsync(fd) != 0) {
-    int error = errno;
-    close(fd);
-    return fail("fsync", error);
-  }
-  if (close(fd) != 0) return fail("close", errno);
-  if (rename(temp.c_str(), path.c_str()) != 0) return fail("rename", errno);
-  fs::path dir = fs::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd < 0) return fail("cannot open its directory to fsync it", errno);
-  int synced = fsync(dir_fd);
-  int error = errno;
-  close(dir_fd);
-  if (synced != 0) return fail("fsync of its directory", error);
-  return absl::OkStatus();
-}
-
 // --- the source ---
 
 enum class FileState {
@@ -312,7 +268,7 @@ class FollowSource : public RecordSource {
       ++count;
     }
     absl::StrAppend(&text, "end ", count, "\n");
-    absl::Status written = WriteFileAtomically(follow_.checkpoint_path, text);
+    absl::Status written = WriteFileAtomically("checkpoint", follow_.checkpoint_path, text);
     if (written.ok()) dirty_ = false;
     return written;
   }

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/atomic_file.h"
+
 namespace trailhound {
 
 std::string DirectoryStateStore::PathOf(const std::string& stream_id) const {
@@ -44,17 +46,7 @@ absl::Status DirectoryStateStore::Write(const std::string& stream_id, std::strin
   std::error_code error;
   std::filesystem::create_directories(dir_, error);
   if (error) return absl::UnavailableError("cannot create --state-dir " + dir_ + ": " + error.message());
-  std::string path = PathOf(stream_id);
-  std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) return absl::UnavailableError("cannot write state file " + temporary);
-  }
-  std::filesystem::rename(temporary, path, error);
-  if (error) return absl::UnavailableError("cannot replace state file " + path + ": " + error.message());
-  return absl::OkStatus();
+  return WriteFileAtomically("state file", PathOf(stream_id), bytes);
 }
 
 }  // namespace trailhound
