@@ -1,7 +1,5 @@
 #include "core/pipeline.h"
 
-#include <functional>
-
 #include "core/reference_interpreter.h"
 #include "core/timestamp.h"
 
@@ -73,10 +71,12 @@ void Pipeline::Process(std::string_view bytes, const SourcePosition& position) {
   if (state_ != nullptr) state_->EndRecord(emit_);
 }
 
+namespace {
+
 // The whole record as a DOM, parsed at most once and only when asked for:
 // for SELECT lists, the reference engine, and the values of stateful rules
 // the compiled walk did not extract.
-class Pipeline::ParsedRecord {
+class ParsedRecord {
  public:
   ParsedRecord(simdjson::dom::parser& parser, std::string_view bytes) : parser_(parser), bytes_(bytes) {}
   simdjson::error_code Get(simdjson::dom::element& record) {
@@ -96,29 +96,26 @@ class Pipeline::ParsedRecord {
   simdjson::dom::element record_;
 };
 
-namespace {
-
 // What stateful rules read: from the compiled walk when it extracted the
 // value, else from the DOM (always from the DOM for the reference engine:
 // it is the oracle). A record that does not parse whole gives NULL there.
 class StateValues : public RecordValues {
  public:
-  StateValues(const CompiledRuleSet& rules, const CompiledRuleSet::Scratch* scratch,
-              std::function<simdjson::error_code(simdjson::dom::element&)> dom)
-      : rules_(rules), scratch_(scratch), dom_(std::move(dom)) {}
+  StateValues(const CompiledRuleSet& rules, const CompiledRuleSet::Scratch* scratch, ParsedRecord& parsed)
+      : rules_(rules), scratch_(scratch), parsed_(parsed) {}
   std::string Json(const BoundExpr& value) override {
     if (scratch_ != nullptr) {
       if (std::optional<std::string> extracted = rules_.ExtractedValueJson(*scratch_, value)) return *extracted;
     }
     simdjson::dom::element record;
-    if (dom_(record)) return "null";
+    if (parsed_.Get(record)) return "null";
     return ReferenceInterpreter::ValueJson(value, record);
   }
 
  private:
   const CompiledRuleSet& rules_;
   const CompiledRuleSet::Scratch* scratch_;
-  std::function<simdjson::error_code(simdjson::dom::element&)> dom_;
+  ParsedRecord& parsed_;
 };
 
 }  // namespace
@@ -136,8 +133,7 @@ void Pipeline::EmitMatches(std::string_view bytes, const SourcePosition& positio
       if (ReferenceInterpreter::EvaluateWhere(all[index], record) == TriBool::kTrue) matched_.push_back(index);
     }
   }
-  StateValues state_values(rules_, engine_ == MatchEngine::kCompiled ? scratch_.get() : nullptr,
-                           [&parsed](simdjson::dom::element& dom) { return parsed.Get(dom); });
+  StateValues state_values(rules_, engine_ == MatchEngine::kCompiled ? scratch_.get() : nullptr, parsed);
   std::optional<std::string_view> event_id = rules_.EventId(*scratch_);
   late_rules_.clear();
   missing_time_rules_.clear();

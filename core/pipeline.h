@@ -52,7 +52,6 @@ class Pipeline {
   const PipelineStats& stats() const { return stats_; }
 
  private:
-  class ParsedRecord;
   void Reject(std::string_view reason, std::string detail, std::string_view bytes,
               const SourcePosition& position);
   void EmitMatches(std::string_view bytes, const SourcePosition& position, std::string_view event_time);

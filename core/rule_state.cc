@@ -1,13 +1,11 @@
 #include "core/rule_state.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <deque>
 #include <filesystem>
 #include <iterator>
 #include <list>
 #include <set>
-#include <sstream>
 #include <tuple>
 #include <type_traits>
 
