@@ -172,6 +172,7 @@ struct Predicate {
   uint32_t pattern = 0;                     // kPattern
   const BoundExpr* generic = nullptr;       // kGeneric
   std::vector<uint32_t> rules;
+  std::vector<uint32_t> anchored_rules;  // kPattern: the rules its hits reach (dispatch)
 
   const char* KindName() const {
     switch (kind) {
@@ -208,9 +209,12 @@ struct CompiledRuleSet::Impl {
   std::vector<Source> sources;
   std::vector<Predicate> predicates;
   std::vector<RuleProgram> programs;
-  // Dispatch: anchor slot -> value text -> rules; rules without an anchor.
+  // Dispatch: anchor slot -> value text -> rules; the sources whose pattern
+  // hits reach rules (Predicate::anchored_rules); rules without an anchor.
   std::vector<std::pair<SlotId, absl::flat_hash_map<std::string, std::vector<uint32_t>>>> dispatch;
+  std::vector<uint32_t> pattern_anchor_sources;
   std::vector<uint32_t> unanchored_rules;
+  std::vector<uint64_t> unanchored_bits;  // a bit per rule
   std::vector<std::string> anchor_description;  // per rule, for explain
   // Values stateful rules read (in rules_), and the slots they are in.
   absl::flat_hash_map<const BoundExpr*, SlotId> state_slots;
@@ -229,7 +233,7 @@ class CompiledRuleSet::Scratch {
     pattern_epoch.assign(impl.sources.size(), 0);
     transformed.resize(impl.sources.size());
     transformed_text.resize(impl.sources.size());
-    rule_epoch.assign(impl.programs.size(), 0);
+    reached.assign(impl.unanchored_bits.size(), 0);
     if (impl.prototype_scratch != nullptr) hs_clone_scratch(impl.prototype_scratch, &hyperscan);
   }
   ~Scratch() {
@@ -246,9 +250,9 @@ class CompiledRuleSet::Scratch {
   std::vector<uint32_t> source_epoch, equality_epoch, pattern_epoch;
   std::vector<std::vector<ScalarRef>> transformed;
   std::vector<std::deque<std::string>> transformed_text;
-  std::vector<uint32_t> rule_epoch;
-  std::vector<uint32_t> reached;
+  std::vector<uint64_t> reached;  // a bit per rule: the rules this record reaches
   std::vector<uint32_t> hyperscan_matched, patterns_matched;
+  std::vector<uint32_t> pattern_hits;  // pattern predicates that hit this record
   std::string buffer;
   hs_scratch_t* hyperscan = nullptr;
   simdjson::dom::parser dom_parser;
@@ -260,6 +264,7 @@ class CompiledRuleSet::Scratch {
 namespace {
 
 constexpr size_t kMaxIndexedCandidates = 64;
+constexpr uint32_t kNoPredicate = ~uint32_t{0};
 
 class Compiler {
  public:
@@ -508,15 +513,19 @@ class Compiler {
     }
   }
 
-  // Files each rule under its most selective required equality.
+  // Files each rule under its most selective required equality, or else
+  // under a required pattern (LIKE / ILIKE / REGEXP, not negated): the
+  // record reaches it only when that pattern matches.
   void BuildDispatch() {
     std::map<SlotId, size_t> anchor_slot_index;
     impl_.anchor_description.resize(rules_.rules.size());
+    impl_.unanchored_bits.assign((rules_.rules.size() + 63) / 64, 0);
     for (uint32_t rule = 0; rule < rules_.rules.size(); ++rule) {
       const RuleProgram& program = impl_.programs[rule];
       std::vector<uint32_t> conjuncts;
       FlattenAnd(program, program.root, conjuncts);
       const Predicate* best = nullptr;
+      uint32_t pattern_anchor = kNoPredicate;
       auto rank = [&](const Predicate& p) {
         const FieldPath& path = impl_.trie.path(impl_.sources[p.source].slot);
         int field_rank = path.ToString() == "eventName" ? 0 : path.ToString() == "eventSource" ? 1 : 2;
@@ -530,10 +539,24 @@ class Compiler {
         bool anchor = p.indexed && !p.negated && !p.cidrs &&
                       impl_.sources[p.source].transform == Transform::kNone;
         if (anchor && (best == nullptr || rank(p) < rank(*best))) best = &p;
+        if (p.kind == Predicate::Kind::kPattern && !p.negated && pattern_anchor == kNoPredicate) {
+          pattern_anchor = n.predicate;
+        }
+      }
+      if (best == nullptr && pattern_anchor != kNoPredicate) {
+        Predicate& p = impl_.predicates[pattern_anchor];
+        if (p.anchored_rules.empty()) {
+          auto& sources = impl_.pattern_anchor_sources;
+          if (std::find(sources.begin(), sources.end(), p.source) == sources.end()) sources.push_back(p.source);
+        }
+        p.anchored_rules.push_back(rule);
+        impl_.anchor_description[rule] = "anchored on the pattern " + p.sql;
+        continue;
       }
       if (best == nullptr) {
         impl_.unanchored_rules.push_back(rule);
-        impl_.anchor_description[rule] = "always evaluated (no required equality)";
+        impl_.unanchored_bits[rule / 64] |= uint64_t{1} << (rule % 64);
+        impl_.anchor_description[rule] = "always evaluated (no required equality or pattern)";
         continue;
       }
       SlotId slot = impl_.sources[best->source].slot;
@@ -591,6 +614,35 @@ class Evaluation {
  public:
   Evaluation(const CompiledRuleSet::Impl& impl, CompiledRuleSet::Scratch& scratch)
       : impl_(impl), s_(scratch) {}
+
+  // Sets the bit of every rule the record reaches: the unanchored ones, the
+  // ones filed under a value of the record, the ones filed under a pattern
+  // that matches.
+  void Reach() {
+    std::vector<uint64_t>& reached = s_.reached;
+    s_.pattern_hits.clear();
+    std::copy(impl_.unanchored_bits.begin(), impl_.unanchored_bits.end(), reached.begin());
+    auto reach = [&](const std::vector<uint32_t>& rules) {
+      for (uint32_t rule : rules) reached[rule / 64] |= uint64_t{1} << (rule % 64);
+    };
+    for (const auto& [slot, index] : impl_.dispatch) {
+      for (const ScalarRef& value : s_.view.candidates(slot)) {
+        if (value.kind == ScalarRef::Kind::kNull) continue;
+        std::string_view text = ScalarText(value, s_.buffer);
+        auto it = index.find(absl::string_view(text.data(), text.size()));
+        if (it != index.end()) reach(it->second);
+      }
+    }
+    for (uint32_t source_id : impl_.pattern_anchor_sources) {
+      const Source& source = impl_.sources[source_id];
+      if (Candidates(source_id).size() > kMaxIndexedCandidates) {  // no hit masks: reach them all
+        for (uint32_t predicate : source.pattern_predicate) reach(impl_.predicates[predicate].anchored_rules);
+        continue;
+      }
+      EnsurePatternHits(source_id);
+    }
+    for (uint32_t predicate : s_.pattern_hits) reach(impl_.predicates[predicate].anchored_rules);
+  }
 
   TriBool Program(const RuleProgram& program, uint32_t index) {
     const ProgramNode& node = program.nodes[index];
@@ -692,7 +744,11 @@ class Evaluation {
       s_.patterns_matched.clear();
       source.patterns->Scan(ScalarText(values[i], s_.buffer), s_.hyperscan, s_.hyperscan_matched,
                             s_.patterns_matched);
-      for (uint32_t pattern : s_.patterns_matched) MarkHit(source.pattern_predicate[pattern], i);
+      for (uint32_t pattern : s_.patterns_matched) {
+        uint32_t predicate = source.pattern_predicate[pattern];
+        if (s_.hit_epoch[predicate] != s_.epoch) s_.pattern_hits.push_back(predicate);
+        MarkHit(predicate, i);
+      }
     }
   }
 
@@ -865,7 +921,6 @@ absl::Status CompiledRuleSet::Match(std::string_view record, Scratch& scratch, s
     std::fill(scratch.source_epoch.begin(), scratch.source_epoch.end(), 0);
     std::fill(scratch.equality_epoch.begin(), scratch.equality_epoch.end(), 0);
     std::fill(scratch.pattern_epoch.begin(), scratch.pattern_epoch.end(), 0);
-    std::fill(scratch.rule_epoch.begin(), scratch.rule_epoch.end(), 0);
     scratch.dom_epoch = 0;
     scratch.epoch = 1;
   }
@@ -873,28 +928,14 @@ absl::Status CompiledRuleSet::Match(std::string_view record, Scratch& scratch, s
   absl::Status status = scratch.view.Extract(record);
   if (!status.ok()) return status;
 
-  // The rules this record can reach, in rule order.
-  scratch.reached.clear();
-  for (const auto& [slot, index] : impl_->dispatch) {
-    for (const ScalarRef& value : scratch.view.candidates(slot)) {
-      if (value.kind == ScalarRef::Kind::kNull) continue;
-      std::string_view text = ScalarText(value, scratch.buffer);
-      auto it = index.find(absl::string_view(text.data(), text.size()));
-      if (it == index.end()) continue;
-      for (uint32_t rule : it->second) {
-        if (scratch.rule_epoch[rule] == scratch.epoch) continue;
-        scratch.rule_epoch[rule] = scratch.epoch;
-        scratch.reached.push_back(rule);
-      }
-    }
-  }
-  scratch.reached.insert(scratch.reached.end(), impl_->unanchored_rules.begin(), impl_->unanchored_rules.end());
-  std::sort(scratch.reached.begin(), scratch.reached.end());
-
   Evaluation evaluation(*impl_, scratch);
-  for (uint32_t rule : scratch.reached) {
-    const RuleProgram& program = impl_->programs[rule];
-    if (evaluation.Program(program, program.root) == TriBool::kTrue) matched.push_back(rule);
+  evaluation.Reach();
+  for (size_t word = 0; word < scratch.reached.size(); ++word) {
+    for (uint64_t bits = scratch.reached[word]; bits != 0; bits &= bits - 1) {
+      uint32_t rule = static_cast<uint32_t>(word * 64 + __builtin_ctzll(bits));
+      const RuleProgram& program = impl_->programs[rule];
+      if (evaluation.Program(program, program.root) == TriBool::kTrue) matched.push_back(rule);
+    }
   }
   if (scratch.dom_epoch == scratch.epoch && scratch.dom_failed) {
     matched.clear();
@@ -970,6 +1011,16 @@ std::string CompiledRuleSet::Explain() const {
     for (const auto& [value, rules] : index) filed += rules.size();
     absl::StrAppend(&out, "  on ", impl.trie.path(slot).ToString(), ": ", index.size(), " values -> ", filed,
                     " rule entries\n");
+  }
+  for (uint32_t source_id : impl.pattern_anchor_sources) {
+    size_t patterns = 0, filed = 0;
+    for (uint32_t predicate : impl.sources[source_id].pattern_predicate) {
+      size_t rules = impl.predicates[predicate].anchored_rules.size();
+      patterns += rules > 0;
+      filed += rules;
+    }
+    absl::StrAppend(&out, "  on the patterns of ", impl.sources[source_id].name, ": ", patterns, " patterns -> ",
+                    filed, " rule entries\n");
   }
   absl::StrAppend(&out, "  always evaluated: ", impl.unanchored_rules.size(), " rules\n");
   out += "\nrule programs:\n";

@@ -248,7 +248,10 @@ void PatternSet::Scan(std::string_view text, hs_scratch_t* scratch, std::vector<
     for (uint32_t hyperscan_id : hyperscan_matched) {
       uint32_t id = hyperscan_ids_[hyperscan_id];
       const Entry& entry = patterns_[id];
-      if (entry.confirm_with_re2 && !MatchesWithoutHyperscan(entry, text)) continue;
+      // Hyperscan's '$' also matches before a final newline, RE2's only at
+      // the end: the two differ only on a text that ends with a newline.
+      bool may_differ = entry.confirm_with_re2 && !text.empty() && text.back() == '\n';
+      if (may_differ && !MatchesWithoutHyperscan(entry, text)) continue;
       matched.push_back(id);
     }
   }
@@ -264,7 +267,7 @@ std::string PatternSet::Describe() const {
     absl::StrAppend(&out, "      #", id, " ", entry.spec.kind == PatternSpec::Kind::kLike ? "LIKE '" : "REGEXP '",
                     entry.spec.text, "'", entry.spec.case_insensitive ? " (ILIKE)" : "");
     if (entry.in_hyperscan) {
-      absl::StrAppend(&out, "  hyperscan: ", entry.hyperscan, entry.confirm_with_re2 ? "  (hits confirmed by RE2)" : "");
+      absl::StrAppend(&out, "  hyperscan: ", entry.hyperscan, entry.confirm_with_re2 ? "  (hits on a text ending in a newline confirmed by RE2)" : "");
     } else {
       absl::StrAppend(&out, "  ", entry.spec.kind == PatternSpec::Kind::kLike ? "LIKE matcher" : "RE2",
                       " (hyperscan: ", entry.rejected_because, ")");

@@ -2,7 +2,8 @@
 // compiled together into one Hyperscan database and scanned once per value.
 // A pattern Hyperscan rejects is matched with RE2 (or the LIKE matcher)
 // instead; a regex whose '$' Hyperscan reads the PCRE way (also before a final
-// newline) has its Hyperscan hits confirmed with RE2, whose '$' is the end.
+// newline) has its Hyperscan hits on a text ending in a newline confirmed with
+// RE2, whose '$' is the end.
 #pragma once
 
 #include <hs/hs.h>
