@@ -190,16 +190,15 @@ struct Predicate {
   }
 };
 
+// A node of a rule program. The programs of all rules lie in one array, each
+// in preorder: a node's children are the nodes from index + 1 up to `next`
+// (the index past its subtree), each child's own `next` leading to its
+// sibling. One array keeps the programs a record reaches close in memory.
 struct ProgramNode {
-  enum class Kind { kAnd, kOr, kNot, kPredicate, kTrue };
+  enum class Kind : uint8_t { kAnd, kOr, kNot, kPredicate, kTrue };
   Kind kind = Kind::kTrue;
-  uint32_t predicate = 0;
-  std::vector<uint32_t> children;
-};
-
-struct RuleProgram {
-  std::vector<ProgramNode> nodes;
-  uint32_t root = 0;
+  uint32_t predicate = 0;  // kPredicate
+  uint32_t next = 0;
 };
 
 struct CompiledRuleSet::Impl {
@@ -208,7 +207,8 @@ struct CompiledRuleSet::Impl {
   SlotId event_name_slot = -1, event_id_slot = -1, event_time_slot = -1;
   std::vector<Source> sources;
   std::vector<Predicate> predicates;
-  std::vector<RuleProgram> programs;
+  std::vector<ProgramNode> program_nodes;
+  std::vector<uint32_t> program_roots;  // per rule
   // Dispatch: anchor slot -> value text -> rules; the sources whose pattern
   // hits reach rules (Predicate::anchored_rules); rules without an anchor.
   std::vector<std::pair<SlotId, absl::flat_hash_map<std::string, std::vector<uint32_t>>>> dispatch;
@@ -224,8 +224,7 @@ struct CompiledRuleSet::Impl {
 class CompiledRuleSet::Scratch {
  public:
   Scratch(const Impl& impl, RecordViewLimits limits) : view(impl.trie, limits) {
-    predicate_epoch.assign(impl.predicates.size(), 0);
-    predicate_value.assign(impl.predicates.size(), TriBool::kNull);
+    predicate_memo.assign(impl.predicates.size(), PredicateMemo{});
     hit_epoch.assign(impl.predicates.size(), 0);
     hit_mask.assign(impl.predicates.size(), 0);
     source_epoch.assign(impl.sources.size(), 0);
@@ -243,8 +242,11 @@ class CompiledRuleSet::Scratch {
   RecordView view;
   std::string_view record;
   uint32_t epoch = 0;
-  std::vector<uint32_t> predicate_epoch;
-  std::vector<TriBool> predicate_value;
+  struct PredicateMemo {
+    uint32_t epoch = 0;  // the value is this record's when epoch is
+    TriBool value = TriBool::kNull;
+  };
+  std::vector<PredicateMemo> predicate_memo;
   std::vector<uint32_t> hit_epoch;
   std::vector<uint64_t> hit_mask;  // per predicate: which candidates hit (index / patterns)
   std::vector<uint32_t> source_epoch, equality_epoch, pattern_epoch;
@@ -306,15 +308,14 @@ class Compiler {
     impl_.event_time_slot = event_field("eventTime");
     for (const BoundRule& rule : rules_.rules) AddStatePaths(rule);
     for (uint32_t rule = 0; rule < rules_.rules.size(); ++rule) {
-      RuleProgram program;
       const BoundRule& bound = rules_.rules[rule];
+      impl_.program_roots.push_back(static_cast<uint32_t>(impl_.program_nodes.size()));
       if (bound.where) {
-        program.root = CompileNode(*bound.where, program, rule);
+        CompileNode(*bound.where, rule);
       } else {
-        program.nodes.push_back(ProgramNode{});
-        program.root = 0;
+        impl_.program_nodes.push_back(ProgramNode{ProgramNode::Kind::kTrue, 0,
+                                                  static_cast<uint32_t>(impl_.program_nodes.size() + 1)});
       }
-      impl_.programs.push_back(std::move(program));
       if (impl_.predicates.size() > impl_.limits.max_predicates) {
         return absl::ResourceExhaustedError(absl::StrCat("more than ", impl_.limits.max_predicates,
                                                          " distinct conditions"));
@@ -368,23 +369,24 @@ class Compiler {
     return id;
   }
 
-  uint32_t CompileNode(const BoundExpr& e, RuleProgram& program, uint32_t rule) {
-    ProgramNode node;
+  void CompileNode(const BoundExpr& e, uint32_t rule) {
+    std::vector<ProgramNode>& nodes = impl_.program_nodes;
+    size_t index = nodes.size();
+    nodes.emplace_back();
     switch (e.kind) {
       case BoundExpr::Kind::kAnd:
       case BoundExpr::Kind::kOr:
       case BoundExpr::Kind::kNot:
-        node.kind = e.kind == BoundExpr::Kind::kAnd  ? ProgramNode::Kind::kAnd
-                    : e.kind == BoundExpr::Kind::kOr ? ProgramNode::Kind::kOr
-                                                     : ProgramNode::Kind::kNot;
-        for (const BoundExpr& child : e.children) node.children.push_back(CompileNode(child, program, rule));
+        nodes[index].kind = e.kind == BoundExpr::Kind::kAnd  ? ProgramNode::Kind::kAnd
+                            : e.kind == BoundExpr::Kind::kOr ? ProgramNode::Kind::kOr
+                                                             : ProgramNode::Kind::kNot;
+        for (const BoundExpr& child : e.children) CompileNode(child, rule);
         break;
       default:
-        node.kind = ProgramNode::Kind::kPredicate;
-        node.predicate = PredicateId(e, rule);
+        nodes[index].kind = ProgramNode::Kind::kPredicate;
+        nodes[index].predicate = PredicateId(e, rule);
     }
-    program.nodes.push_back(std::move(node));
-    return static_cast<uint32_t>(program.nodes.size() - 1);
+    nodes[index].next = static_cast<uint32_t>(nodes.size());
   }
 
   uint32_t PredicateId(const BoundExpr& e, uint32_t rule) {
@@ -521,9 +523,8 @@ class Compiler {
     impl_.anchor_description.resize(rules_.rules.size());
     impl_.unanchored_bits.assign((rules_.rules.size() + 63) / 64, 0);
     for (uint32_t rule = 0; rule < rules_.rules.size(); ++rule) {
-      const RuleProgram& program = impl_.programs[rule];
       std::vector<uint32_t> conjuncts;
-      FlattenAnd(program, program.root, conjuncts);
+      FlattenAnd(impl_.program_roots[rule], conjuncts);
       const Predicate* best = nullptr;
       uint32_t pattern_anchor = kNoPredicate;
       auto rank = [&](const Predicate& p) {
@@ -533,7 +534,7 @@ class Compiler {
         return std::make_pair(field_rank, values);
       };
       for (uint32_t node : conjuncts) {
-        const ProgramNode& n = program.nodes[node];
+        const ProgramNode& n = impl_.program_nodes[node];
         if (n.kind != ProgramNode::Kind::kPredicate) continue;
         const Predicate& p = impl_.predicates[n.predicate];
         bool anchor = p.indexed && !p.negated && !p.cidrs &&
@@ -575,10 +576,10 @@ class Compiler {
     }
   }
 
-  static void FlattenAnd(const RuleProgram& program, uint32_t node, std::vector<uint32_t>& out) {
-    const ProgramNode& n = program.nodes[node];
-    if (n.kind == ProgramNode::Kind::kAnd) {
-      for (uint32_t child : n.children) FlattenAnd(program, child, out);
+  void FlattenAnd(uint32_t node, std::vector<uint32_t>& out) const {
+    const std::vector<ProgramNode>& nodes = impl_.program_nodes;
+    if (nodes[node].kind == ProgramNode::Kind::kAnd) {
+      for (uint32_t child = node + 1; child < nodes[node].next; child = nodes[child].next) FlattenAnd(child, out);
     } else {
       out.push_back(node);
     }
@@ -644,19 +645,20 @@ class Evaluation {
     for (uint32_t predicate : s_.pattern_hits) reach(impl_.predicates[predicate].anchored_rules);
   }
 
-  TriBool Program(const RuleProgram& program, uint32_t index) {
-    const ProgramNode& node = program.nodes[index];
+  TriBool Program(uint32_t index) {
+    const ProgramNode* nodes = impl_.program_nodes.data();
+    const ProgramNode& node = nodes[index];
     switch (node.kind) {
       case ProgramNode::Kind::kTrue:
         return TriBool::kTrue;
       case ProgramNode::Kind::kPredicate:
         return PredicateValue(node.predicate);
       case ProgramNode::Kind::kNot:
-        return Not(Program(program, node.children[0]));
+        return Not(Program(index + 1));
       case ProgramNode::Kind::kAnd: {
         TriBool result = TriBool::kTrue;
-        for (uint32_t child : node.children) {
-          TriBool v = Program(program, child);
+        for (uint32_t child = index + 1; child < node.next; child = nodes[child].next) {
+          TriBool v = Program(child);
           if (v == TriBool::kFalse) return v;
           if (v == TriBool::kNull) result = v;
         }
@@ -664,8 +666,8 @@ class Evaluation {
       }
       case ProgramNode::Kind::kOr: {
         TriBool result = TriBool::kFalse;
-        for (uint32_t child : node.children) {
-          TriBool v = Program(program, child);
+        for (uint32_t child = index + 1; child < node.next; child = nodes[child].next) {
+          TriBool v = Program(child);
           if (v == TriBool::kTrue) return v;
           if (v == TriBool::kNull) result = v;
         }
@@ -677,10 +679,10 @@ class Evaluation {
 
  private:
   TriBool PredicateValue(uint32_t id) {
-    if (s_.predicate_epoch[id] == s_.epoch) return s_.predicate_value[id];
+    const auto& memo = s_.predicate_memo[id];
+    if (memo.epoch == s_.epoch) return memo.value;
     TriBool value = Compute(impl_.predicates[id], id);
-    s_.predicate_epoch[id] = s_.epoch;
-    s_.predicate_value[id] = value;
+    s_.predicate_memo[id] = {s_.epoch, value};
     return value;
   }
 
@@ -916,7 +918,7 @@ size_t CompiledRuleSet::predicate_count() const { return impl_->predicates.size(
 
 absl::Status CompiledRuleSet::Match(std::string_view record, Scratch& scratch, std::vector<uint32_t>& matched) const {
   if (++scratch.epoch == 0) {  // after 2^32 records: start the memo afresh
-    std::fill(scratch.predicate_epoch.begin(), scratch.predicate_epoch.end(), 0);
+    std::fill(scratch.predicate_memo.begin(), scratch.predicate_memo.end(), CompiledRuleSet::Scratch::PredicateMemo{});
     std::fill(scratch.hit_epoch.begin(), scratch.hit_epoch.end(), 0);
     std::fill(scratch.source_epoch.begin(), scratch.source_epoch.end(), 0);
     std::fill(scratch.equality_epoch.begin(), scratch.equality_epoch.end(), 0);
@@ -933,8 +935,7 @@ absl::Status CompiledRuleSet::Match(std::string_view record, Scratch& scratch, s
   for (size_t word = 0; word < scratch.reached.size(); ++word) {
     for (uint64_t bits = scratch.reached[word]; bits != 0; bits &= bits - 1) {
       uint32_t rule = static_cast<uint32_t>(word * 64 + __builtin_ctzll(bits));
-      const RuleProgram& program = impl_->programs[rule];
-      if (evaluation.Program(program, program.root) == TriBool::kTrue) matched.push_back(rule);
+      if (evaluation.Program(impl_->program_roots[rule]) == TriBool::kTrue) matched.push_back(rule);
     }
   }
   if (scratch.dom_epoch == scratch.epoch && scratch.dom_failed) {
@@ -1024,25 +1025,25 @@ std::string CompiledRuleSet::Explain() const {
   }
   absl::StrAppend(&out, "  always evaluated: ", impl.unanchored_rules.size(), " rules\n");
   out += "\nrule programs:\n";
-  for (size_t rule = 0; rule < impl.programs.size(); ++rule) {
-    const RuleProgram& program = impl.programs[rule];
-    std::function<std::string(uint32_t)> show = [&](uint32_t index) -> std::string {
-      const ProgramNode& node = program.nodes[index];
-      switch (node.kind) {
-        case ProgramNode::Kind::kTrue: return "TRUE";
-        case ProgramNode::Kind::kPredicate: return absl::StrCat("p", node.predicate);
-        case ProgramNode::Kind::kNot: return "NOT " + show(node.children[0]);
-        default: {
-          std::string joined;
-          for (uint32_t child : node.children) {
-            if (!joined.empty()) joined += node.kind == ProgramNode::Kind::kAnd ? " AND " : " OR ";
-            joined += show(child);
-          }
-          return "(" + joined + ")";
+  const std::vector<ProgramNode>& nodes = impl.program_nodes;
+  std::function<std::string(uint32_t)> show = [&](uint32_t index) -> std::string {
+    const ProgramNode& node = nodes[index];
+    switch (node.kind) {
+      case ProgramNode::Kind::kTrue: return "TRUE";
+      case ProgramNode::Kind::kPredicate: return absl::StrCat("p", node.predicate);
+      case ProgramNode::Kind::kNot: return "NOT " + show(index + 1);
+      default: {
+        std::string joined;
+        for (uint32_t child = index + 1; child < node.next; child = nodes[child].next) {
+          if (!joined.empty()) joined += node.kind == ProgramNode::Kind::kAnd ? " AND " : " OR ";
+          joined += show(child);
         }
+        return "(" + joined + ")";
       }
-    };
-    absl::StrAppend(&out, "  ", rules_.rules[rule].name, ": ", show(program.root), "   [",
+    }
+  };
+  for (size_t rule = 0; rule < impl.program_roots.size(); ++rule) {
+    absl::StrAppend(&out, "  ", rules_.rules[rule].name, ": ", show(impl.program_roots[rule]), "   [",
                     impl.anchor_description[rule], "]\n");
   }
   return out;
