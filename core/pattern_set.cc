@@ -102,21 +102,36 @@ int OnMatch(unsigned int id, unsigned long long, unsigned long long, unsigned in
 
 }  // namespace
 
-std::string LikeToHyperscan(std::string_view pattern, std::optional<char> escape) {
-  std::string out = "^";
+HyperscanLike LikeToHyperscan(std::string_view pattern, std::optional<char> escape) {
+  // Tokens: a literal byte, or '%' / '_' (kAny, kOne).
+  constexpr int kAny = 256, kOne = 257;
+  std::vector<int> tokens;
   for (size_t i = 0; i < pattern.size(); ++i) {
     char c = pattern[i];
     if (escape && c == *escape && i + 1 < pattern.size()) {
-      AppendLiteral(out, static_cast<unsigned char>(pattern[++i]));
-    } else if (c == '%') {
-      out += ".*";
-    } else if (c == '_') {
-      out += ".";
+      tokens.push_back(static_cast<unsigned char>(pattern[++i]));
     } else {
-      AppendLiteral(out, static_cast<unsigned char>(c));
+      tokens.push_back(c == '%' ? kAny : c == '_' ? kOne : static_cast<unsigned char>(c));
     }
   }
-  out += "\\z";
+  // A leading or trailing '%' is an unanchored end: Hyperscan then looks for
+  // the rest anywhere, much faster than through '^.*'.
+  size_t begin = 0, end = tokens.size();
+  while (begin < end && tokens[begin] == kAny) ++begin;
+  while (end > begin && tokens[end - 1] == kAny) --end;
+  HyperscanLike out;
+  if (begin == 0) out.expression = "^";
+  for (size_t i = begin; i < end; ++i) {
+    if (tokens[i] == kAny) {
+      out.expression += ".*";
+    } else if (tokens[i] == kOne) {
+      out.expression += ".";
+      out.has_one_character = true;
+    } else {
+      AppendLiteral(out.expression, static_cast<unsigned char>(tokens[i]));
+    }
+  }
+  if (end == tokens.size()) out.expression += "\\z";
   return out;
 }
 
@@ -138,8 +153,12 @@ absl::Status PatternSet::Build(size_t max_bytes) {
     Entry& entry = patterns_[id];
     unsigned entry_flags = kCommonFlags;
     if (entry.spec.kind == PatternSpec::Kind::kLike) {
-      entry.hyperscan = LikeToHyperscan(entry.spec.text, entry.spec.escape);
+      HyperscanLike like = LikeToHyperscan(entry.spec.text, entry.spec.escape);
+      entry.hyperscan = std::move(like.expression);
       entry_flags |= HS_FLAG_DOTALL;  // '%' spans newlines
+      // Values are valid UTF-8 and the literal parts whole code points, so
+      // only '_' (one code point) needs UTF-8 mode, which slows the scan.
+      if (!like.has_one_character) entry_flags &= ~unsigned{HS_FLAG_UTF8};
       if (entry.spec.case_insensitive) entry_flags |= HS_FLAG_CASELESS;
     } else {
       entry.hyperscan = entry.spec.text;

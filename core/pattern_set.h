@@ -28,8 +28,14 @@ struct PatternSpec {
   std::shared_ptr<const RE2> regex;  // kRegex
 };
 
-// "^…\z" Hyperscan syntax for a LIKE pattern (UTF-8 mode: '_' is one code point).
-std::string LikeToHyperscan(std::string_view pattern, std::optional<char> escape);
+// Hyperscan syntax for a LIKE pattern: "^…\z", without the '^' when it
+// starts with '%' and without the '\z' when it ends with one. '_' is '.',
+// one code point in UTF-8 mode.
+struct HyperscanLike {
+  std::string expression;
+  bool has_one_character = false;  // a '_': needs UTF-8 mode
+};
+HyperscanLike LikeToHyperscan(std::string_view pattern, std::optional<char> escape);
 
 class PatternSet {
  public:
