@@ -658,7 +658,7 @@ class Evaluation {
       case ProgramNode::Kind::kAnd: {
         TriBool result = TriBool::kTrue;
         for (uint32_t child = index + 1; child < node.next; child = nodes[child].next) {
-          TriBool v = Program(child);
+          TriBool v = Child(child);
           if (v == TriBool::kFalse) return v;
           if (v == TriBool::kNull) result = v;
         }
@@ -667,7 +667,7 @@ class Evaluation {
       case ProgramNode::Kind::kOr: {
         TriBool result = TriBool::kFalse;
         for (uint32_t child = index + 1; child < node.next; child = nodes[child].next) {
-          TriBool v = Program(child);
+          TriBool v = Child(child);
           if (v == TriBool::kTrue) return v;
           if (v == TriBool::kNull) result = v;
         }
@@ -678,9 +678,19 @@ class Evaluation {
   }
 
  private:
+  // A child of AND / OR: a predicate without a call (most are).
+  TriBool Child(uint32_t index) {
+    const ProgramNode& node = impl_.program_nodes[index];
+    return node.kind == ProgramNode::Kind::kPredicate ? PredicateValue(node.predicate) : Program(index);
+  }
+
   TriBool PredicateValue(uint32_t id) {
     const auto& memo = s_.predicate_memo[id];
-    if (memo.epoch == s_.epoch) return memo.value;
+    return memo.epoch == s_.epoch ? memo.value : ComputeAndMemoise(id);
+  }
+
+  // Out of line, so that the program walk above stays small.
+  __attribute__((noinline)) TriBool ComputeAndMemoise(uint32_t id) {
     TriBool value = Compute(impl_.predicates[id], id);
     s_.predicate_memo[id] = {s_.epoch, value};
     return value;
