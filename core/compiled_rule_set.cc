@@ -231,6 +231,10 @@ class CompiledRuleSet::Scratch {
     equality_epoch.assign(impl.sources.size(), 0);
     pattern_epoch.assign(impl.sources.size(), 0);
     transformed.resize(impl.sources.size());
+    scan_memo.resize(impl.sources.size());
+    for (size_t source = 0; source < impl.sources.size(); ++source) {
+      if (impl.sources[source].patterns) scan_memo[source] = std::make_unique<ScanMemo>();
+    }
     transformed_text.resize(impl.sources.size());
     reached.assign(impl.unanchored_bits.size(), 0);
     if (impl.prototype_scratch != nullptr) hs_clone_scratch(impl.prototype_scratch, &hyperscan);
@@ -254,6 +258,44 @@ class CompiledRuleSet::Scratch {
   std::vector<std::deque<std::string>> transformed_text;
   std::vector<uint64_t> reached;  // a bit per rule: the rules this record reaches
   std::vector<uint32_t> hyperscan_matched, patterns_matched;
+  // Pattern scans remembered by value text, per source with patterns: user
+  // agents, ARNs and the like repeat from record to record, and a scan of a
+  // value against a thousand patterns costs thousands of instructions.
+  // Direct-mapped, fixed size, its buffers reserved up front: no allocation
+  // per record.
+  class ScanMemo {
+   public:
+    ScanMemo() : slots_(kSlots) {
+      for (Slot& slot : slots_) {
+        slot.text.reserve(kMaxText);
+        slot.matched.reserve(kMaxMatches);
+      }
+    }
+    // The patterns `text` matched when last scanned, or nullptr.
+    const std::vector<uint32_t>* Find(std::string_view text, size_t hash) const {
+      const Slot& slot = slots_[hash % kSlots];
+      return slot.used && slot.hash == hash && slot.text == text ? &slot.matched : nullptr;
+    }
+    void Remember(std::string_view text, size_t hash, const std::vector<uint32_t>& matched) {
+      if (text.size() > kMaxText || matched.size() > kMaxMatches) return;
+      Slot& slot = slots_[hash % kSlots];
+      slot.used = true;
+      slot.hash = hash;
+      slot.text.assign(text.data(), text.size());
+      slot.matched.assign(matched.begin(), matched.end());
+    }
+
+   private:
+    static constexpr size_t kSlots = 128, kMaxText = 512, kMaxMatches = 32;
+    struct Slot {
+      bool used = false;
+      size_t hash = 0;
+      std::string text;
+      std::vector<uint32_t> matched;
+    };
+    std::vector<Slot> slots_;
+  };
+  std::vector<std::unique_ptr<ScanMemo>> scan_memo;  // per source; null without patterns
   std::vector<uint32_t> pattern_hits;  // pattern predicates that hit this record
   std::string buffer;
   hs_scratch_t* hyperscan = nullptr;
@@ -753,10 +795,17 @@ class Evaluation {
     const std::vector<ScalarRef>& values = Candidates(source_id);
     for (size_t i = 0; i < values.size(); ++i) {
       if (values[i].kind == ScalarRef::Kind::kNull) continue;
-      s_.patterns_matched.clear();
-      source.patterns->Scan(ScalarText(values[i], s_.buffer), s_.hyperscan, s_.hyperscan_matched,
-                            s_.patterns_matched);
-      for (uint32_t pattern : s_.patterns_matched) {
+      std::string_view text = ScalarText(values[i], s_.buffer);
+      size_t hash = std::hash<std::string_view>()(text);
+      CompiledRuleSet::Scratch::ScanMemo& memo = *s_.scan_memo[source_id];
+      const std::vector<uint32_t>* matched = memo.Find(text, hash);
+      if (matched == nullptr) {
+        s_.patterns_matched.clear();
+        source.patterns->Scan(text, s_.hyperscan, s_.hyperscan_matched, s_.patterns_matched);
+        memo.Remember(text, hash, s_.patterns_matched);
+        matched = &s_.patterns_matched;
+      }
+      for (uint32_t pattern : *matched) {
         uint32_t predicate = source.pattern_predicate[pattern];
         if (s_.hit_epoch[predicate] != s_.epoch) s_.pattern_hits.push_back(predicate);
         MarkHit(predicate, i);
