@@ -9,7 +9,10 @@ namespace trailhound {
 __extension__ typedef unsigned __int128 Uint128;
 
 std::string Alert::ToJson() const {
-  std::string out = "{\"alert_id\":";
+  std::string out;
+  out.reserve(256 + alert_id.size() + rule.size() + event_id.size() + event_time.size() + fields_json.size() +
+              group_json.size() + position.file.size() + position.topic.size());
+  out += "{\"alert_id\":";
   AppendJsonString(out, alert_id);
   out += ",\"rule\":";
   AppendJsonString(out, rule);
@@ -48,7 +51,7 @@ std::string Alert::ToJson() const {
     out += fields_json.empty() ? "{}" : fields_json;
   }
   out += ",\"source\":";
-  out += position.ToJson();
+  position.AppendJson(out);
   out += "}";
   return out;
 }

@@ -1,18 +1,43 @@
 #include "core/json_text.h"
 
+#include <immintrin.h>
 #include <simdjson.h>
 
 namespace trailhound {
 
+namespace {
+
+// The length of the prefix of `s` that needs no escaping (no control
+// character, quote or backslash), 16 bytes at a time.
+size_t PlainPrefix(std::string_view s) {
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i last_control = _mm_set1_epi8(0x1f);
+  size_t i = 0;
+  for (; i + 16 <= s.size(); i += 16) {
+    __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(chunk, last_control), last_control);  // byte <= 0x1f
+    __m128i special = _mm_or_si128(control, _mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, backslash)));
+    unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(special));
+    if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(mask));
+  }
+  for (; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == '"' || c == '\\') break;
+  }
+  return i;
+}
+
+}  // namespace
+
 void AppendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
-  size_t plain_from = 0;  // characters that need no escape are appended in runs
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + plain_from, i - plain_from);
-    plain_from = i + 1;
+  while (!s.empty()) {
+    size_t plain = PlainPrefix(s);
+    out.append(s.data(), plain);
+    if (plain == s.size()) break;
+    unsigned char c = static_cast<unsigned char>(s[plain]);
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -26,8 +51,8 @@ void AppendJsonString(std::string& out, std::string_view s) {
         out.push_back(kHex[c >> 4]);
         out.push_back(kHex[c & 0xf]);
     }
+    s.remove_prefix(plain + 1);
   }
-  out.append(s.data() + plain_from, s.size() - plain_from);
   out.push_back('"');
 }
 

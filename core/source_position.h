@@ -51,6 +51,7 @@ struct SourcePosition {
   // {"file":…,"record":…,"offset":…[,"line":…]} as a JSON object, or
   // {"topic":…,"partition":…,"offset":…} for a Kafka record.
   std::string ToJson() const;
+  void AppendJson(std::string& out) const;  // the same, appended to `out`
 };
 
 }  // namespace trailhound

@@ -5,6 +5,8 @@
 
 #include <cstdio>
 
+#include <simdjson.h>
+
 #include "core/alert.h"
 #include "core/ip_address.h"
 #include "core/json_text.h"
@@ -124,6 +126,26 @@ TEST(JsonText, EscapesAndBase64) {
   EXPECT_EQ(Base64Encode("fo"), "Zm8=");
   EXPECT_EQ(Base64Encode("foo"), "Zm9v");
   EXPECT_EQ(Base64Encode("foobar"), "Zm9vYmFy");
+}
+
+// The escaper reads 16 bytes at a time: every character that needs escaping,
+// at every offset of strings around that width, must come back unchanged
+// through a JSON parser.
+TEST(JsonText, EscapedStringsParseBackToThemselvesAtEveryOffset) {
+  const std::string specials[] = {"\"", "\\", "\n", "\t", std::string(1, '\0'), "\x1f", "\x7f", "\xc3\xa9"};
+  simdjson::dom::parser parser;
+  for (const std::string& special : specials) {
+    for (size_t length = 0; length <= 40; ++length) {
+      for (size_t at = 0; at <= length; ++at) {
+        std::string text = std::string(at, 'a') + special + std::string(length - at, 'b');
+        std::string json;
+        AppendJsonString(json, text);
+        std::string_view parsed;
+        ASSERT_EQ(parser.parse(json).get_string().get(parsed), simdjson::SUCCESS) << json;
+        ASSERT_EQ(parsed, text) << json;
+      }
+    }
+  }
 }
 
 TEST(Diagnostics, FormatHasLocationCaretCodeAndHint) {
