@@ -216,8 +216,9 @@ struct CompiledRuleSet::Impl {
   std::vector<uint32_t> unanchored_rules;
   std::vector<uint64_t> unanchored_bits;  // a bit per rule
   std::vector<std::string> anchor_description;  // per rule, for explain
-  // Values stateful rules read (in rules_), and the slots they are in.
-  absl::flat_hash_map<const BoundExpr*, SlotId> state_slots;
+  // Values stateful rules and SELECT lists read (in rules_), and the slots
+  // they are in.
+  absl::flat_hash_map<const BoundExpr*, SlotId> value_slots;
   hs_scratch_t* prototype_scratch = nullptr;
 };
 
@@ -314,6 +315,15 @@ class Compiler {
  public:
   Compiler(const RuleSet& rules, CompiledRuleSet::Impl& impl) : rules_(rules), impl_(impl) {}
 
+  // A field whose value is not an array by construction (as [*] makes it).
+  static bool IsScalarField(const BoundExpr& e) {
+    if (e.kind != BoundExpr::Kind::kField) return false;
+    for (const PathStep& step : e.path.steps) {
+      if (step.kind == PathStep::Kind::kAnyElement) return false;
+    }
+    return true;
+  }
+
   // The fields stateful rules read beyond their WHERE, so that
   // ExtractedValueJson finds them without a DOM parse ([*] paths excepted:
   // their values are arrays).
@@ -330,10 +340,17 @@ class Compiler {
       for (const BoundExpr& key : rule.suppression->by) reads.push_back(&key);
     }
     for (const BoundExpr* read : reads) {
-      if (read->kind != BoundExpr::Kind::kField) continue;
-      bool any_element = false;
-      for (const PathStep& step : read->path.steps) any_element |= step.kind == PathStep::Kind::kAnyElement;
-      if (!any_element) impl_.state_slots[read] = impl_.trie.Add(read->path);
+      if (IsScalarField(*read)) impl_.value_slots[read] = impl_.trie.Add(read->path);
+    }
+  }
+
+  // SELECT items that are fields the walk extracts anyway (no paths are
+  // added for them: that would slow every record for the few that alert).
+  void FindSelectSlots(const BoundRule& rule) {
+    for (const SelectItem& item : rule.select) {
+      if (!IsScalarField(item.value)) continue;
+      SlotId slot = impl_.trie.Find(item.value.path);
+      if (slot >= 0) impl_.value_slots[&item.value] = slot;
     }
   }
 
@@ -363,6 +380,7 @@ class Compiler {
                                                          " distinct conditions"));
       }
     }
+    for (const BoundRule& rule : rules_.rules) FindSelectSlots(rule);
     BuildDispatch();
     return BuildPatterns();
   }
@@ -1046,8 +1064,8 @@ std::optional<std::string_view> CompiledRuleSet::EventTime(const Scratch& scratc
 
 std::optional<std::string> CompiledRuleSet::ExtractedValueJson(const Scratch& scratch,
                                                                 const BoundExpr& value) const {
-  auto found = impl_->state_slots.find(&value);
-  if (found == impl_->state_slots.end()) return std::nullopt;
+  auto found = impl_->value_slots.find(&value);
+  if (found == impl_->value_slots.end()) return std::nullopt;
   SlotId slot = found->second;
   const std::vector<ScalarRef>& candidates = scratch.view.candidates(slot);
   if (candidates.empty()) {

@@ -70,8 +70,9 @@ class CompiledRuleSet {
   std::optional<std::string_view> EventId(const Scratch& scratch) const;
   std::optional<std::string_view> EventTime(const Scratch& scratch) const;
 
-  // A value a stateful rule of rules() reads (a first_seen argument, a GROUP
-  // BY or suppress_by field, an aggregate's argument; found by address), as
+  // A value a rule of rules() reads (a first_seen argument, a GROUP BY or
+  // suppress_by field, an aggregate's argument, a SELECT item; found by
+  // address), as
   // JSON text exactly as ReferenceInterpreter::ValueJson gives it, from the
   // record last given to Match — when it is a field the walk extracted and a
   // single scalar there; nullopt otherwise (ask the DOM). Saves parsing the

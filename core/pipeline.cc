@@ -96,12 +96,13 @@ class ParsedRecord {
   simdjson::dom::element record_;
 };
 
-// What stateful rules read: from the compiled walk when it extracted the
-// value, else from the DOM (always from the DOM for the reference engine:
-// it is the oracle). A record that does not parse whole gives NULL there.
-class StateValues : public RecordValues {
+// What stateful rules and SELECT lists read: from the compiled walk when it
+// extracted the value, else from the DOM (always from the DOM for the
+// reference engine: it is the oracle). A record that does not parse whole
+// gives NULL there.
+class WalkOrDomValues : public RecordValues {
  public:
-  StateValues(const CompiledRuleSet& rules, const CompiledRuleSet::Scratch* scratch, ParsedRecord& parsed)
+  WalkOrDomValues(const CompiledRuleSet& rules, const CompiledRuleSet::Scratch* scratch, ParsedRecord& parsed)
       : rules_(rules), scratch_(scratch), parsed_(parsed) {}
   std::string Json(const BoundExpr& value) override {
     if (scratch_ != nullptr) {
@@ -133,14 +134,14 @@ void Pipeline::EmitMatches(std::string_view bytes, const SourcePosition& positio
       if (ReferenceInterpreter::EvaluateWhere(all[index], record) == TriBool::kTrue) matched_.push_back(index);
     }
   }
-  StateValues state_values(rules_, engine_ == MatchEngine::kCompiled ? scratch_.get() : nullptr, parsed);
+  WalkOrDomValues values(rules_, engine_ == MatchEngine::kCompiled ? scratch_.get() : nullptr, parsed);
   std::optional<std::string_view> event_id = rules_.EventId(*scratch_);
   late_rules_.clear();
   missing_time_rules_.clear();
   for (uint32_t index : matched_) {
     const BoundRule& rule = rules_.rules().rules[index];
     if (state_ != nullptr && state_->IsStateful(index)) {
-      RuleState::Verdict verdict = state_->Decide(index, state_values, emit_);
+      RuleState::Verdict verdict = state_->Decide(index, values, emit_);
       if (verdict == RuleState::Verdict::kLate) late_rules_.push_back(index);
       if (verdict == RuleState::Verdict::kMissingEventTime) missing_time_rules_.push_back(index);
       if (verdict != RuleState::Verdict::kAlert) continue;
@@ -156,7 +157,7 @@ void Pipeline::EmitMatches(std::string_view bytes, const SourcePosition& positio
     if (projection_error) {
       alert.fields_error = simdjson::error_message(projection_error);
     } else {
-      alert.fields_json = ReferenceInterpreter::ProjectFields(rule, record);
+      alert.fields_json = ReferenceInterpreter::ProjectFields(rule, record, &values);
     }
     alert.position = position;
     Emit(alert);

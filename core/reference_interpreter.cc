@@ -515,14 +515,14 @@ std::string ReferenceInterpreter::ValueJson(const BoundExpr& value, element reco
   return out;
 }
 
-std::string ReferenceInterpreter::ProjectFields(const BoundRule& rule, element record) {
+std::string ReferenceInterpreter::ProjectFields(const BoundRule& rule, element record, RecordValues* values) {
   if (rule.select_star) return simdjson::to_string(record);
   std::string out = "{";
   for (size_t i = 0; i < rule.select.size(); ++i) {
     if (i) out.push_back(',');
     AppendJsonString(out, rule.select[i].output_name);
     out.push_back(':');
-    out += ValueJson(rule.select[i].value, record);
+    out += values != nullptr ? values->Json(rule.select[i].value) : ValueJson(rule.select[i].value, record);
   }
   out.push_back('}');
   return out;

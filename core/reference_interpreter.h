@@ -16,6 +16,15 @@
 
 namespace trailhound {
 
+// Values of one record (stateful rules' keys, SELECT items), as JSON text
+// exactly as ReferenceInterpreter::ValueJson spells them ("null" for NULL),
+// from wherever the caller has them.
+class RecordValues {
+ public:
+  virtual ~RecordValues() = default;
+  virtual std::string Json(const BoundExpr& value) = 0;
+};
+
 class ReferenceInterpreter {
  public:
   // The rule's WHERE over `record` (TRUE when the rule has no WHERE).
@@ -23,8 +32,10 @@ class ReferenceInterpreter {
   static TriBool EvaluateCondition(const BoundExpr& condition, simdjson::dom::element record);
   // One value as JSON text ("null" for NULL; an array for a [*] path).
   static std::string ValueJson(const BoundExpr& value, simdjson::dom::element record);
-  // The rule's SELECT list as one JSON object (the whole record for SELECT *).
-  static std::string ProjectFields(const BoundRule& rule, simdjson::dom::element record);
+  // The rule's SELECT list as one JSON object (the whole record for SELECT *),
+  // each item's value read through `values` when given.
+  static std::string ProjectFields(const BoundRule& rule, simdjson::dom::element record,
+                                   RecordValues* values = nullptr);
 };
 
 }  // namespace trailhound

@@ -32,6 +32,7 @@
 #include "absl/time/time.h"
 #include "core/alert.h"
 #include "core/bound_rule.h"
+#include "core/reference_interpreter.h"
 #include "core/source_position.h"
 #include "core/state_store.h"
 
@@ -46,14 +47,6 @@ struct RuleStateStats {
   uint64_t keys = 0;     // groups, first_seen pairs and suppression keys held
   uint64_t bytes = 0;    // an estimate of the memory they take
   uint64_t evicted = 0;  // keys dropped to stay within max_keys_per_rule
-};
-
-// The values of one record that stateful rules read, as JSON text exactly as
-// ReferenceInterpreter::ValueJson spells them ("null" for NULL).
-class RecordValues {
- public:
-  virtual ~RecordValues() = default;
-  virtual std::string Json(const BoundExpr& value) = 0;
 };
 
 class RuleState {

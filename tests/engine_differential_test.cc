@@ -277,10 +277,18 @@ TEST(EngineDifferential, CompiledMatchesReference) {
   uint64_t evaluations = 0, fired = 0, rules_compiled = 0;
   simdjson::dom::parser parser;
   int failures = 0;
+  // Every rule selects every field: the values the compiled walk extracted
+  // (CompiledRuleSet::ExtractedValueJson) must read as the DOM's.
+  std::string select_all;
+  for (size_t i = 0; i < kFields.size(); ++i) {
+    select_all += (i ? ", " : "") + kFields[i] + " AS c" + std::to_string(i);
+  }
+  uint64_t values_compared = 0;
   for (int batch = 0; batch < batches && failures < 5; ++batch) {
     std::string text = kLists;
     for (int i = 0; i < 50; ++i) {
-      text += "CREATE RULE r" + std::to_string(i) + " AS SELECT * FROM cloudtrail WHERE " + Condition(random, 0) + ";\n";
+      text += "CREATE RULE r" + std::to_string(i) + " AS SELECT " + select_all + " FROM cloudtrail WHERE " +
+              Condition(random, 0) + ";\n";
     }
     std::unique_ptr<LoadedRuleSet> loaded = LoadRuleSetFromText("random.sql", text);
     ASSERT_FALSE(loaded->diagnostics.has_errors()) << "generated rules do not bind:\n"
@@ -311,14 +319,31 @@ TEST(EngineDifferential, CompiledMatchesReference) {
                         << "\n  compiled:  " << (compiled_fires ? "fires" : "does not fire")
                         << (status.ok() ? "" : " (" + std::string(status.message()) + ")");
         }
+        if (!status.ok()) continue;
+        // By address: the compiled set's own copy of the rules.
+        for (const SelectItem& item : (*compiled)->rules().rules[rule].select) {
+          std::optional<std::string> extracted = (*compiled)->ExtractedValueJson(*scratch, item.value);
+          if (!extracted) continue;
+          ++values_compared;
+          std::string expected = ReferenceInterpreter::ValueJson(item.value, element);
+          if (*extracted != expected && failures++ < 5) {
+            ADD_FAILURE() << "extracted value differs (seed " << seed << ", batch " << batch << ")\n"
+                          << "  value:     " << item.value.ToSql() << "\n"
+                          << "  record:    " << record << "\n"
+                          << "  reference: " << expected << "\n  extracted: " << *extracted;
+          }
+        }
       }
     }
   }
-  std::printf("engine differential: %llu rules, %llu rule×record evaluations, %llu fired, seed %llu\n",
+  std::printf("engine differential: %llu rules, %llu rule×record evaluations, %llu fired, %llu extracted values "
+              "compared, seed %llu\n",
               static_cast<unsigned long long>(rules_compiled), static_cast<unsigned long long>(evaluations),
-              static_cast<unsigned long long>(fired), static_cast<unsigned long long>(seed));
+              static_cast<unsigned long long>(fired), static_cast<unsigned long long>(values_compared),
+              static_cast<unsigned long long>(seed));
   EXPECT_GE(evaluations, batches >= 40 ? 200000u : 0u);
   EXPECT_GT(fired, evaluations / 100) << "too few matches: the test would not notice a silent engine";
+  EXPECT_GT(values_compared, evaluations) << "too few extracted values compared";
 }
 
 }  // namespace
