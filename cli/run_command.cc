@@ -505,7 +505,7 @@ int RunFilesInParallel(const CompiledRuleSet& rules, const std::vector<std::stri
     absl::StatusOr<bool> more = (*source)->Next(record);
     if (more.ok() && *more) {
       bytes = record.bytes;
-      position = std::move(record.position);
+      position = record.position;  // a copy: both keep their strings' room
     }
     return more;
   };

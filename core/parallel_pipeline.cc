@@ -15,15 +15,31 @@ namespace {
 using Letter = DeferredDeadLetters::Letter;
 
 // A batch of records with owned bytes, and what matching them produced,
-// each output tagged with the index of the record it belongs to.
+// each output tagged with the index of the record it belongs to. Written
+// batches are reused: their buffers keep their capacity, so the reading
+// thread does not allocate per record.
 struct Batch {
   uint64_t sequence = 0;
   std::string bytes;
   std::vector<std::pair<size_t, size_t>> spans;  // offset, length into bytes
-  std::vector<SourcePosition> positions;
+  std::vector<SourcePosition> positions;  // the first spans.size() are this batch's
   std::vector<std::pair<size_t, Letter>> source_letters;  // written before record i
   std::vector<std::pair<size_t, Letter>> letters;         // record i's own
   std::vector<std::pair<size_t, Alert>> alerts;
+
+  void Add(std::string_view record, const SourcePosition& position) {
+    if (positions.size() == spans.size()) positions.emplace_back();
+    positions[spans.size()] = position;  // a copy into a string that has room: no allocation
+    spans.emplace_back(bytes.size(), record.size());
+    bytes.append(record);
+  }
+  void Clear() {
+    bytes.clear();
+    spans.clear();
+    source_letters.clear();
+    letters.clear();
+    alerts.clear();
+  }
 };
 
 // Collects a worker's output into the batch it is matching.
@@ -112,7 +128,9 @@ PipelineStats RunParallel(const CompiledRuleSet& rules, const NextRecord& next, 
   }
 
   uint64_t next_sequence = 0, next_to_write = 0;
-  auto write_batch = [&](Batch& batch) {
+  std::vector<std::unique_ptr<Batch>> spare;  // written, cleared, to be filled again
+  auto write_batch = [&](std::unique_ptr<Batch> written) {
+    const Batch& batch = *written;
     size_t source_letter = 0, letter = 0, alert = 0;
     for (size_t record = 0; record <= batch.spans.size(); ++record) {
       for (; source_letter < batch.source_letters.size() && batch.source_letters[source_letter].first == record;
@@ -126,12 +144,14 @@ PipelineStats RunParallel(const CompiledRuleSet& rules, const NextRecord& next, 
         alerts.Write(batch.alerts[alert].second);
       }
     }
+    written->Clear();
+    spare.push_back(std::move(written));
   };
   auto drain = [&](bool wait) {
     while (next_to_write < next_sequence) {
       std::unique_ptr<Batch> done = queue.TakeDone(next_to_write, wait);
       if (!done) return;
-      write_batch(*done);
+      write_batch(std::move(done));
       ++next_to_write;
     }
   };
@@ -140,18 +160,23 @@ PipelineStats RunParallel(const CompiledRuleSet& rules, const NextRecord& next, 
   auto push = [&] {
     batch->sequence = next_sequence++;
     queue.Push(std::move(batch));
-    batch = std::make_unique<Batch>();
+    if (spare.empty()) {
+      batch = std::make_unique<Batch>();
+    } else {
+      batch = std::move(spare.back());
+      spare.pop_back();
+    }
     drain(false);
     while (next_sequence - next_to_write >= max_in_flight) {  // wait for the oldest
       std::unique_ptr<Batch> done = queue.TakeDone(next_to_write, true);
-      write_batch(*done);
+      write_batch(std::move(done));
       ++next_to_write;
     }
   };
   int errors_in_a_row = 0;
+  std::string_view bytes;
+  SourcePosition position;  // reused, as `next` may assign into its strings
   while (true) {
-    std::string_view bytes;
-    SourcePosition position;
     absl::StatusOr<bool> more = next(bytes, position);
     for (Letter& letter : source_letters.pending) {
       batch->source_letters.emplace_back(batch->spans.size(), std::move(letter));
@@ -164,9 +189,7 @@ PipelineStats RunParallel(const CompiledRuleSet& rules, const NextRecord& next, 
     }
     errors_in_a_row = 0;
     if (!*more) break;
-    batch->spans.emplace_back(batch->bytes.size(), bytes.size());
-    batch->bytes.append(bytes);
-    batch->positions.push_back(std::move(position));
+    batch->Add(bytes, position);
     if (batch->spans.size() >= options.batch_records) push();
   }
   if (!batch->spans.empty() || !batch->source_letters.empty()) push();
