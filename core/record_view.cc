@@ -127,7 +127,11 @@ simdjson::error_code ReadValue(ondemand::value& value, ondemand::json_type type,
 
 uint64_t KeyTable::Prefix(std::string_view key) {
   uint64_t prefix = 0;
-  std::memcpy(&prefix, key.data(), std::min<size_t>(key.size(), sizeof(prefix)));
+  if (key.size() >= sizeof(prefix)) {
+    std::memcpy(&prefix, key.data(), sizeof(prefix));  // one load
+  } else {
+    std::memcpy(&prefix, key.data(), key.size());
+  }
   return prefix;
 }
 
@@ -139,18 +143,19 @@ size_t KeyTable::Home(uint64_t prefix, size_t length) const {
 void KeyTable::Place(Entry entry) {
   size_t index = Home(entry.prefix, entry.length);
   while (entries_[index].child >= 0) index = (index + 1) & (entries_.size() - 1);
-  entries_[index] = std::move(entry);
+  entries_[index] = entry;
 }
 
 void KeyTable::Insert(const std::string& key, int32_t child) {
   if ((count_ + 1) * 2 > entries_.size()) {
     std::vector<Entry> old = std::move(entries_);
     entries_.assign(std::max<size_t>(8, old.size() * 2), Entry{});
-    for (Entry& entry : old) {
-      if (entry.child >= 0) Place(std::move(entry));
+    for (const Entry& entry : old) {
+      if (entry.child >= 0) Place(entry);
     }
   }
-  Place(Entry{Prefix(key), key.size(), child, key});
+  keys_.push_back(key);
+  Place(Entry{Prefix(key), static_cast<uint32_t>(key.size()), child, static_cast<uint32_t>(keys_.size() - 1)});
   ++count_;
 }
 
@@ -161,8 +166,8 @@ int32_t KeyTable::Find(std::string_view key) const {
     const Entry& entry = entries_[index];
     if (entry.child < 0) return -1;
     if (entry.length == key.size() && entry.prefix == prefix &&
-        (key.size() <= sizeof(prefix) ||
-         std::memcmp(entry.key.data() + sizeof(prefix), key.data() + sizeof(prefix), key.size() - sizeof(prefix)) == 0)) {
+        (key.size() <= sizeof(prefix) || std::memcmp(keys_[entry.key].data() + sizeof(prefix), key.data() + sizeof(prefix),
+                                                     key.size() - sizeof(prefix)) == 0)) {
       return entry.child;
     }
   }
