@@ -248,6 +248,13 @@ constexpr char kLists[] =
     "CREATE LIST nets ('203.0.113.0/24', '2001:db8::/32', '198.51.100.7');\n"
     "CREATE LIST words ('42', 'abc', 'true', '');\n";
 
+std::string ManyTagsRecord() {
+  std::string tags;
+  for (int i = 0; i < 70; ++i) tags += "\"t" + std::to_string(i) + "\",";
+  return R"({"eventID":"h13","eventName":"GetObject","userAgent":"curl/8.1","requestParameters":{"tags":[)" + tags +
+         R"("abc","acme-payroll","true",42,null]}})";
+}
+
 // Hand-made records for shapes random ones rarely reach.
 const std::vector<std::string> kHandRecords = {
     R"({"eventID":"h1","eventName":"ConsoleLogin"})",
@@ -266,6 +273,9 @@ const std::vector<std::string> kHandRecords = {
     // key on the same array maps over.
     R"({"eventID":"h12","eventName":"E","resources":[[],[{"type":"AWS::IAM::Role","ARN":"x"}]],"requestParameters":{"tags":[[],["a"]]}})",
     R"({"eventID":"h11","eventName":"GetObject","requestParameters":{"count":1e-400,"tags":[-2.5e-330,"x"],"nested":{"a":0.00000000000000000000000000000000000001e-300}}})",
+    // More values than the hit masks hold (64): matching and dispatch take
+    // the path without them.
+    ManyTagsRecord(),
 };
 
 TEST(EngineDifferential, CompiledMatchesReference) {
