@@ -285,20 +285,27 @@ def measure_trailhound(trailhound, rules, data, label, threads, pin, repeat, fil
             cmd += ["--threads", str(threads)]
         cmd.append(str(data))
         code, _, err, wall, cpu, rss = run_child(cmd, pin, stdout=subprocess.DEVNULL)
-        m = SUMMARY_RE.search(err)
-        if code != 0 or not m:
-            r.error = f"exit {code}: {err.strip()[-500:]}"
-            return r
-        r.records, r.alerts = int(m.group(1)), int(m.group(2))
-        r.bytes = file_bytes
-        rate = float(m.group(5))
-        # The summary prints seconds with 2 decimals; records / rate is finer.
-        r.seconds = r.records / rate if rate > 0 else float(m.group(4))
-        r.wall, r.cpu, r.rss_mb = wall, cpu, rss
-        r.other_load = LAST_OTHER_LOAD[0]
-        r.note = f"startup {max(0.0, wall - r.seconds):.2f} s"
+        read_summary(r, code, err, wall, cpu, rss, file_bytes)
         return r
     return best_of(repeat, once)
+
+
+def read_summary(r, code, err, wall, cpu, rss, file_bytes):
+    """Fills `r` from a `trailhound run` child: its summary line, times, RSS.
+    Returns False (with r.error set) when the run failed."""
+    m = SUMMARY_RE.search(err)
+    if code != 0 or not m:
+        r.error = f"exit {code}: {err.strip()[-500:]}"
+        return False
+    r.records, r.alerts = int(m.group(1)), int(m.group(2))
+    r.bytes = file_bytes
+    rate = float(m.group(5))
+    # The summary prints seconds with 2 decimals; records / rate is finer.
+    r.seconds = r.records / rate if rate > 0 else float(m.group(4))
+    r.wall, r.cpu, r.rss_mb = wall, cpu, rss
+    r.other_load = LAST_OTHER_LOAD[0]
+    r.note = f"startup {max(0.0, wall - r.seconds):.2f} s"
+    return True
 
 
 def measure_duckdb(data, records, file_bytes, with_samples, pin):
@@ -391,7 +398,12 @@ def print_table(rows, limit_rate):
             "" if r.other_load is None else f"{r.other_load:.2f}",
             r.note,
         ])
-    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
+    print_markdown(header, lines)
+
+
+def print_markdown(header, lines):
+    """A Markdown table, columns padded to their widest cell."""
+    widths = [max(len(h), *(len(line[i]) for line in lines)) if lines else len(h) for i, h in enumerate(header)]
     def row(cells):  # noqa: E306
         return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"
     print(row(header))
@@ -400,16 +412,22 @@ def print_table(rows, limit_rate):
         print(row(line))
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_common_arguments(parser, repeat, pin_what):
+    """The options every harness here takes (stateful_bench.py too)."""
     parser.add_argument("--build-dir", default=str(ROOT / "build"))
     parser.add_argument("--records", type=int, default=1000000, help="records to generate (default 1000000)")
     parser.add_argument("--seed", type=int, default=7, help="trailhound gen seed (default 7)")
     parser.add_argument("--workdir", help="where data and rules go (default BUILD_DIR/bench-data)")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per configuration, fastest kept (default 1)")
-    parser.add_argument("--pin", type=int, help="pin single-thread runs to this CPU (sched_setaffinity)")
+    parser.add_argument("--repeat", type=int, default=repeat,
+                        help=f"runs per configuration, fastest kept (default {repeat})")
+    parser.add_argument("--pin", type=int, help=f"pin {pin_what} to this CPU (sched_setaffinity)")
     parser.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
                         help="before each run, wait up to this long for other processes to go quiet")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_common_arguments(parser, repeat=1, pin_what="single-thread runs")
     parser.add_argument("--skip-duckdb", action="store_true")
     parser.add_argument("--skip-10000", action="store_true", help="leave out the 10,000-rule run")
     parser.add_argument("--json", help="also write the results here")

@@ -262,21 +262,12 @@ def measure(trailhound, rule_paths, data, label, pin, repeat, file_bytes, state_
         finally:
             if state_dir is not None:
                 shutil.rmtree(state_dir, ignore_errors=True)
-        m = rb.SUMMARY_RE.search(err)
-        if code != 0 or not m:
-            r.error = f"exit {code}: {err.strip()[-500:]}"
+        if not rb.read_summary(r, code, err, wall, cpu, rss, file_bytes):
             return r
-        r.records, r.alerts = int(m.group(1)), int(m.group(2))
-        r.bytes = file_bytes
-        rate = float(m.group(5))
-        r.seconds = r.records / rate if rate > 0 else float(m.group(4))
-        r.wall, r.cpu, r.rss_mb = wall, cpu, rss
-        r.other_load = rb.LAST_OTHER_LOAD[0]
         states = STATUS_RE.findall(err)
         if states:
             _, keys, mb, evicted = states[-1]
             r.state = f"{int(keys):,} keys, {float(mb):.1f} MB, {int(evicted):,} evicted"
-        r.note = f"startup {max(0.0, wall - r.seconds):.2f} s"
         if r.state_dir_bytes is not None:
             r.note += f"; state dir {r.state_dir_bytes / 1e6:.1f} MB at the end"
         return r
@@ -297,17 +288,7 @@ def print_throughput(rows, baseline):
                       f"{r.rss_mb:.0f}" if r.rss_mb is not None else "",
                       "" if r.alerts is None else str(r.alerts), r.state,
                       "" if r.other_load is None else f"{r.other_load:.2f}", r.note])
-    print_markdown(header, lines)
-
-
-def print_markdown(header, lines):
-    widths = [max(len(h), *(len(line[i]) for line in lines)) if lines else len(h) for i, h in enumerate(header)]
-    def row(cells):  # noqa: E306
-        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"
-    print(row(header))
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for line in lines:
-        print(row(line))
+    rb.print_markdown(header, lines)
 
 
 # ---------------------------------------------------------------------------
@@ -442,7 +423,7 @@ def print_memory(results, baseline_keys):
             lines.append([rule, f"{keys:,}", f"{r.hwm_mb:.1f}", f"{r.rss_mb:.1f}" if r.rss_mb else "", growth, per_key, f"{r.state_mb:.1f}", est_per_key,
                           ratio, f"{r.evicted:,}", f"{r.load_seconds:.1f}",
                           "" if r.other_load is None else f"{r.other_load:.2f}"])
-    print_markdown(header, lines)
+    rb.print_markdown(header, lines)
 
 
 # ---------------------------------------------------------------------------
@@ -489,14 +470,7 @@ def git_state():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--build-dir", default=str(ROOT / "build"))
-    parser.add_argument("--records", type=int, default=1000000, help="records to generate (default 1000000)")
-    parser.add_argument("--seed", type=int, default=7, help="trailhound gen seed (default 7)")
-    parser.add_argument("--workdir", help="where data and rules go (default BUILD_DIR/bench-data)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per configuration, fastest kept (default 3)")
-    parser.add_argument("--pin", type=int, help="pin the runs to this CPU (sched_setaffinity)")
-    parser.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
-                        help="before each run, wait up to this long for other processes to go quiet")
+    rb.add_common_arguments(parser, repeat=3, pin_what="the runs")
     parser.add_argument("--stateful-rules", action="append", metavar="PATH",
                         help="shipped stateful rules loaded beside the pack; repeatable (default rules_stateful/)")
     parser.add_argument("--no-per-rule", action="store_true", help="skip the stateless pack + one rule runs")
