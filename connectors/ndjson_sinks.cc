@@ -80,7 +80,7 @@ std::string NdjsonDeadLetterSink::ToJson(const DeadLetter& letter) {
   out += ",\"detail\":";
   AppendJsonString(out, letter.detail);
   out += ",\"source\":";
-  out += letter.position.ToJson();
+  letter.position.AppendJson(out);
   if (IsValidUtf8(letter.raw)) {
     out += ",\"raw\":";
     AppendJsonString(out, letter.raw);

@@ -213,7 +213,6 @@ struct CompiledRuleSet::Impl {
   // hits reach rules (Predicate::anchored_rules); rules without an anchor.
   std::vector<std::pair<SlotId, absl::flat_hash_map<std::string, std::vector<uint32_t>>>> dispatch;
   std::vector<uint32_t> pattern_anchor_sources;
-  std::vector<uint32_t> unanchored_rules;
   std::vector<uint64_t> unanchored_bits;  // a bit per rule
   std::vector<std::string> anchor_description;  // per rule, for explain
   // Values stateful rules and SELECT lists read (in rules_), and the slots
@@ -636,7 +635,6 @@ class Compiler {
         continue;
       }
       if (best == nullptr) {
-        impl_.unanchored_rules.push_back(rule);
         impl_.unanchored_bits[rule / 64] |= uint64_t{1} << (rule % 64);
         impl_.anchor_description[rule] = "always evaluated (no required equality or pattern)";
         continue;
@@ -1130,7 +1128,9 @@ std::string CompiledRuleSet::Explain() const {
     absl::StrAppend(&out, "  on the patterns of ", impl.sources[source_id].name, ": ", patterns, " patterns -> ",
                     filed, " rule entries\n");
   }
-  absl::StrAppend(&out, "  always evaluated: ", impl.unanchored_rules.size(), " rules\n");
+  size_t unanchored = 0;
+  for (uint64_t bits : impl.unanchored_bits) unanchored += static_cast<size_t>(__builtin_popcountll(bits));
+  absl::StrAppend(&out, "  always evaluated: ", unanchored, " rules\n");
   out += "\nrule programs:\n";
   const std::vector<ProgramNode>& nodes = impl.program_nodes;
   std::function<std::string(uint32_t)> show = [&](uint32_t index) -> std::string {

@@ -147,7 +147,7 @@ void KeyTable::Place(Entry entry) {
 }
 
 void KeyTable::Insert(const std::string& key, int32_t child) {
-  if ((count_ + 1) * 2 > entries_.size()) {
+  if ((keys_.size() + 1) * 2 > entries_.size()) {
     std::vector<Entry> old = std::move(entries_);
     entries_.assign(std::max<size_t>(8, old.size() * 2), Entry{});
     for (const Entry& entry : old) {
@@ -156,7 +156,6 @@ void KeyTable::Insert(const std::string& key, int32_t child) {
   }
   keys_.push_back(key);
   Place(Entry{Prefix(key), static_cast<uint32_t>(key.size()), child, static_cast<uint32_t>(keys_.size() - 1)});
-  ++count_;
 }
 
 int32_t KeyTable::Find(std::string_view key) const {

@@ -52,8 +52,8 @@ class KeyTable {
  public:
   void Insert(const std::string& key, int32_t child);  // `key` must be new
   int32_t Find(std::string_view key) const;  // -1 when absent
-  size_t size() const { return count_; }
-  bool empty() const { return count_ == 0; }
+  size_t size() const { return keys_.size(); }
+  bool empty() const { return keys_.empty(); }
   // Calls visit(key, child) for every key, in no particular order.
   template <typename Visit>
   void ForEach(Visit visit) const {
@@ -74,9 +74,8 @@ class KeyTable {
   size_t Home(uint64_t prefix, size_t length) const;
   void Place(Entry entry);
 
-  std::vector<Entry> entries_;  // a power of two, at least twice count_
+  std::vector<Entry> entries_;  // a power of two, at least twice keys_.size()
   std::vector<std::string> keys_;
-  size_t count_ = 0;
 };
 
 class PathTrie {
