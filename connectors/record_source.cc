@@ -166,6 +166,43 @@ class ByteReader {
 // or concatenated JSON objects (Kinesis Data Firehose output); the units are
 // plain records, EventBridge events (the record is their "detail") or
 // CloudWatch Logs subscription envelopes (one record per logEvents[].message).
+// The bytes a framer has read and not yet consumed. Reads append straight
+// into spare capacity, so that a 256 KiB chunk is not zero-filled first (as
+// std::string::resize would); the consumed front is dropped by moving the
+// rest down.
+class ReadBuffer {
+ public:
+  const char* data() const { return bytes_.get(); }
+  size_t size() const { return size_; }
+  char operator[](size_t index) const { return bytes_[index]; }
+  char back() const { return bytes_[size_ - 1]; }
+  operator std::string_view() const { return {bytes_.get(), size_}; }
+
+  void DropFront(size_t count) {
+    std::memmove(bytes_.get(), bytes_.get() + count, size_ - count);
+    size_ -= count;
+  }
+
+  // Reads up to `chunk` more bytes from `reader` onto the end; the count read.
+  size_t Append(ByteReader& reader, size_t chunk) {
+    if (size_ + chunk > capacity_) {
+      size_t capacity = std::max(capacity_ * 2, size_ + chunk);
+      std::unique_ptr<char[]> grown(new char[capacity]);
+      if (size_ > 0) std::memcpy(grown.get(), bytes_.get(), size_);
+      bytes_ = std::move(grown);
+      capacity_ = capacity;
+    }
+    size_t count = reader.Read(bytes_.get() + size_, chunk);
+    size_ += count;
+    return count;
+  }
+
+ private:
+  std::unique_ptr<char[]> bytes_;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
+};
+
 class StreamFramer : public RecordStream {
  public:
   StreamFramer(std::string name, std::unique_ptr<ByteReader> reader, const SourceOptions& options,
@@ -312,16 +349,12 @@ class StreamFramer : public RecordStream {
         LineAt(pos_);  // count the newlines about to be dropped
         line_pos_ = 0;
       }
-      buf_.erase(0, pos_);
+      buf_.DropFront(pos_);
       base_ += pos_;
       scan_ = scan_ > pos_ ? scan_ - pos_ : 0;
       pos_ = 0;
     }
-    size_t old_size = buf_.size();
-    buf_.resize(old_size + kChunkBytes);
-    size_t n = reader_->Read(buf_.data() + old_size, kChunkBytes);
-    buf_.resize(old_size + n);
-    return n > 0;
+    return buf_.Append(*reader_, kChunkBytes) > 0;
   }
 
   SourcePosition Position(uint64_t index, uint64_t offset, uint64_t line) const {
@@ -784,7 +817,7 @@ class StreamFramer : public RecordStream {
 
   // NDJSON: buf_ holds the stream from offset base_; pos_ is the start of the
   // current line and scan_ where the search for its newline resumes.
-  std::string buf_;
+  ReadBuffer buf_;
   uint64_t base_ = 0;
   size_t pos_ = 0;
   size_t scan_ = 0;
