@@ -6,10 +6,13 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <set>
+#include <tuple>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "core/ip_address.h"
 #include "core/like_pattern.h"
 #include "core/pattern_set.h"
@@ -214,6 +217,9 @@ struct CompiledRuleSet::Impl {
   std::vector<std::pair<SlotId, absl::flat_hash_map<std::string, std::vector<uint32_t>>>> dispatch;
   std::vector<uint32_t> pattern_anchor_sources;
   std::vector<uint64_t> unanchored_bits;  // a bit per rule
+  // The slots that decide whether a record reaches any rule, and that every
+  // record is read for; empty when some rule is unanchored.
+  std::vector<SlotId> decisive_slots;
   std::vector<std::string> anchor_description;  // per rule, for explain
   // Values stateful rules and SELECT lists read (in rules_), and the slots
   // they are in.
@@ -221,9 +227,10 @@ struct CompiledRuleSet::Impl {
   hs_scratch_t* prototype_scratch = nullptr;
 };
 
-class CompiledRuleSet::Scratch {
+class CompiledRuleSet::Scratch : public RecordView::StopCheck {
  public:
-  Scratch(const Impl& impl, RecordViewLimits limits) : view(impl.trie, limits) {
+  Scratch(const Impl& impl, RecordViewLimits limits, bool stop_early) : impl_(impl), view(impl.trie, limits) {
+    if (stop_early) view.StopEarly(impl.decisive_slots, this);
     predicate_memo.assign(impl.predicates.size(), PredicateMemo{});
     hit_epoch.assign(impl.predicates.size(), 0);
     hit_mask.assign(impl.predicates.size(), 0);
@@ -239,9 +246,15 @@ class CompiledRuleSet::Scratch {
     reached.assign(impl.unanchored_bits.size(), 0);
     if (impl.prototype_scratch != nullptr) hs_clone_scratch(impl.prototype_scratch, &hyperscan);
   }
-  ~Scratch() {
+  ~Scratch() override {
     if (hyperscan != nullptr) hs_free_scratch(hyperscan);
   }
+
+  // Asked by the walk once the decisive slots are read: computes which rules
+  // the record reaches (reached_known), and says whether that is none.
+  bool NothingMoreNeeded() override;
+
+  const Impl& impl_;
 
   RecordView view;
   std::string_view record;
@@ -257,6 +270,7 @@ class CompiledRuleSet::Scratch {
   std::vector<std::vector<ScalarRef>> transformed;
   std::vector<std::deque<std::string>> transformed_text;
   std::vector<uint64_t> reached;  // a bit per rule: the rules this record reaches
+  bool reached_known = false;     // reached is this record's (computed during the walk)
   std::vector<uint32_t> hyperscan_matched, patterns_matched;
   // Pattern scans remembered by value text, per source with patterns: user
   // agents, ARNs and the like repeat from record to record, and a scan of a
@@ -308,7 +322,6 @@ class CompiledRuleSet::Scratch {
 namespace {
 
 constexpr size_t kMaxIndexedCandidates = 64;
-constexpr uint32_t kNoPredicate = ~uint32_t{0};
 
 class Compiler {
  public:
@@ -381,6 +394,7 @@ class Compiler {
     }
     for (const BoundRule& rule : rules_.rules) FindSelectSlots(rule);
     BuildDispatch();
+    FindDecisiveSlots();
     return BuildPatterns();
   }
 
@@ -574,27 +588,104 @@ class Compiler {
     }
   }
 
-  // Files each rule under one of its required equalities / IN lists: the one
-  // a record is expected to reach the fewest rules through, estimated as the
-  // number of rules requiring its values times how common one value of the
-  // field is (CloudTrail has tens of eventSources, hundreds of eventNames:
-  // weight 10 for eventSource, 1 for eventName, 3 for other fields). A rule
-  // without one is filed under a required pattern (LIKE / ILIKE / REGEXP, not
-  // negated): the record reaches it only when that pattern matches.
+  // A set of anchors a rule is filed under: predicates of which a record must
+  // satisfy at least one for the rule to be TRUE. Equalities / IN lists go to
+  // the dispatch index, patterns (LIKE / ILIKE / REGEXP, not negated) reach
+  // the rule when they hit. Cheaper sets have fewer patterns, then fewer
+  // fields outside the ones CloudTrail writes in every record (the walk can
+  // only stop early once it has seen every anchor field, and an absent one is
+  // known absent only at the record's end), then a lower estimated reach (see
+  // BuildDispatch), then fields ranked eventName first.
+  struct AnchorSet {
+    std::vector<uint32_t> predicates;
+    size_t patterns = 0;
+    size_t optional_fields = 0;
+    size_t reach = 0;
+    int field_rank = 0;
+    bool CheaperThan(const AnchorSet& other) const {
+      return std::tie(patterns, optional_fields, reach, field_rank) <
+             std::tie(other.patterns, other.optional_fields, other.reach, other.field_rank);
+    }
+  };
+
+  // Top-level fields CloudTrail writes in every record (some as null).
+  static bool InEveryRecord(const FieldPath& path) {
+    static const std::set<std::string, std::less<>> kFields = {
+        "eventVersion", "userIdentity", "eventTime",         "eventSource",        "eventName",
+        "awsRegion",    "sourceIPAddress", "userAgent",      "requestParameters",  "responseElements",
+        "requestID",    "eventID",      "eventType",         "recipientAccountId", "eventCategory"};
+    return !path.steps.empty() && path.steps[0].kind == PathStep::Kind::kKey && kFields.count(path.steps[0].key);
+  }
+
+  // The cheapest anchor set that a program node's being TRUE implies: a
+  // predicate's own, the cheapest of an AND's children, the union of an OR's
+  // when every child has one; none under NOT.
+  template <typename Rank>
+  std::optional<AnchorSet> Anchors(uint32_t node, const Rank& rank) const {
+    const ProgramNode& n = impl_.program_nodes[node];
+    switch (n.kind) {
+      case ProgramNode::Kind::kPredicate: {
+        const Predicate& p = impl_.predicates[n.predicate];
+        bool pattern = p.kind == Predicate::Kind::kPattern && !p.negated;
+        if (!pattern && !IsEqualityAnchor(p)) return std::nullopt;
+        size_t optional = InEveryRecord(impl_.trie.path(impl_.sources[p.source].slot)) ? 0 : 1;
+        if (pattern) return AnchorSet{{n.predicate}, 1, optional, 0, 0};
+        auto [reach, field_rank] = rank(p);
+        return AnchorSet{{n.predicate}, 0, optional, reach, field_rank};
+      }
+      case ProgramNode::Kind::kAnd: {
+        std::optional<AnchorSet> best;
+        for (uint32_t child = node + 1; child < n.next; child = impl_.program_nodes[child].next) {
+          std::optional<AnchorSet> anchors = Anchors(child, rank);
+          if (anchors && (!best || anchors->CheaperThan(*best))) best = std::move(anchors);
+        }
+        return best;
+      }
+      case ProgramNode::Kind::kOr: {
+        AnchorSet all;
+        for (uint32_t child = node + 1; child < n.next; child = impl_.program_nodes[child].next) {
+          std::optional<AnchorSet> anchors = Anchors(child, rank);
+          if (!anchors) return std::nullopt;
+          all.predicates.insert(all.predicates.end(), anchors->predicates.begin(), anchors->predicates.end());
+          all.patterns += anchors->patterns;
+          all.optional_fields += anchors->optional_fields;
+          all.reach += anchors->reach;
+          all.field_rank = std::max(all.field_rank, anchors->field_rank);
+        }
+        return all;
+      }
+      case ProgramNode::Kind::kNot:
+      case ProgramNode::Kind::kTrue:
+        break;
+    }
+    return std::nullopt;
+  }
+
+  // The equality anchors a node's anchor sets may use (not under NOT).
+  void ForEachEqualityAnchor(uint32_t node, const std::function<void(const Predicate&)>& visit) const {
+    const ProgramNode& n = impl_.program_nodes[node];
+    if (n.kind == ProgramNode::Kind::kPredicate) {
+      if (IsEqualityAnchor(impl_.predicates[n.predicate])) visit(impl_.predicates[n.predicate]);
+    } else if (n.kind == ProgramNode::Kind::kAnd || n.kind == ProgramNode::Kind::kOr) {
+      for (uint32_t child = node + 1; child < n.next; child = impl_.program_nodes[child].next) {
+        ForEachEqualityAnchor(child, visit);
+      }
+    }
+  }
+
+  // Files each rule under its cheapest anchor set (Anchors). An equality's
+  // estimated reach is the number of rules that may be filed under its values
+  // times how common one value of the field is (CloudTrail has tens of
+  // eventSources, hundreds of eventNames: weight 10 for eventSource, 1 for
+  // eventName, 3 for other fields). A record reaches a rule filed under a
+  // pattern only when that pattern hits. A rule without an anchor set is
+  // evaluated for every record.
   void BuildDispatch() {
-    std::vector<std::vector<uint32_t>> required(rules_.rules.size());  // predicates, per rule
     absl::flat_hash_map<std::pair<SlotId, std::string>, uint32_t> sharing;  // (field, value) -> rules
     for (uint32_t rule = 0; rule < rules_.rules.size(); ++rule) {
-      std::vector<uint32_t> conjuncts;
-      FlattenAnd(impl_.program_roots[rule], conjuncts);
-      for (uint32_t node : conjuncts) {
-        const ProgramNode& n = impl_.program_nodes[node];
-        if (n.kind != ProgramNode::Kind::kPredicate) continue;
-        required[rule].push_back(n.predicate);
-        const Predicate& p = impl_.predicates[n.predicate];
-        if (!IsEqualityAnchor(p)) continue;
+      ForEachEqualityAnchor(impl_.program_roots[rule], [&](const Predicate& p) {
         ForEachAnchorValue(p, [&](const std::string& value) { ++sharing[{impl_.sources[p.source].slot, value}]; });
-      }
+      });
     }
     auto rank = [&](const Predicate& p) {
       size_t rules_sharing = 0;
@@ -610,45 +701,47 @@ class Compiler {
     impl_.anchor_description.resize(rules_.rules.size());
     impl_.unanchored_bits.assign((rules_.rules.size() + 63) / 64, 0);
     for (uint32_t rule = 0; rule < rules_.rules.size(); ++rule) {
-      const Predicate* best = nullptr;
-      std::pair<size_t, int> best_rank;
-      uint32_t pattern_anchor = kNoPredicate;
-      for (uint32_t id : required[rule]) {
-        const Predicate& p = impl_.predicates[id];
-        if (IsEqualityAnchor(p)) {
-          std::pair<size_t, int> p_rank = rank(p);
-          if (best == nullptr || p_rank < best_rank) {
-            best = &p;
-            best_rank = p_rank;
-          }
-        }
-        if (p.kind == Predicate::Kind::kPattern && !p.negated && pattern_anchor == kNoPredicate) pattern_anchor = id;
-      }
-      if (best == nullptr && pattern_anchor != kNoPredicate) {
-        Predicate& p = impl_.predicates[pattern_anchor];
-        if (p.anchored_rules.empty()) {
-          auto& sources = impl_.pattern_anchor_sources;
-          if (std::find(sources.begin(), sources.end(), p.source) == sources.end()) sources.push_back(p.source);
-        }
-        p.anchored_rules.push_back(rule);
-        impl_.anchor_description[rule] = "anchored on the pattern " + p.sql;
-        continue;
-      }
-      if (best == nullptr) {
+      std::optional<AnchorSet> anchors = Anchors(impl_.program_roots[rule], rank);
+      if (!anchors) {
         impl_.unanchored_bits[rule / 64] |= uint64_t{1} << (rule % 64);
         impl_.anchor_description[rule] = "always evaluated (no required equality or pattern)";
         continue;
       }
-      SlotId slot = impl_.sources[best->source].slot;
-      auto [it, inserted] = anchor_slot_index.emplace(slot, impl_.dispatch.size());
-      if (inserted) impl_.dispatch.emplace_back(slot, absl::flat_hash_map<std::string, std::vector<uint32_t>>{});
-      auto& index = impl_.dispatch[it->second].second;
-      ForEachAnchorValue(*best, [&](const std::string& value) {
-        std::vector<uint32_t>& users = index[value];
-        if (users.empty() || users.back() != rule) users.push_back(rule);
-      });
-      impl_.anchor_description[rule] = "anchored on " + best->sql;
+      std::vector<std::string> described;
+      for (uint32_t id : anchors->predicates) {
+        Predicate& p = impl_.predicates[id];
+        described.push_back((p.kind == Predicate::Kind::kPattern ? "the pattern " : "") + p.sql);
+        if (p.kind == Predicate::Kind::kPattern) {
+          auto& sources = impl_.pattern_anchor_sources;
+          if (std::find(sources.begin(), sources.end(), p.source) == sources.end()) sources.push_back(p.source);
+          if (p.anchored_rules.empty() || p.anchored_rules.back() != rule) p.anchored_rules.push_back(rule);
+          continue;
+        }
+        SlotId slot = impl_.sources[p.source].slot;
+        auto [it, inserted] = anchor_slot_index.emplace(slot, impl_.dispatch.size());
+        if (inserted) impl_.dispatch.emplace_back(slot, absl::flat_hash_map<std::string, std::vector<uint32_t>>{});
+        auto& index = impl_.dispatch[it->second].second;
+        ForEachAnchorValue(p, [&](const std::string& value) {
+          std::vector<uint32_t>& users = index[value];
+          if (users.empty() || users.back() != rule) users.push_back(rule);
+        });
+      }
+      impl_.anchor_description[rule] =
+          (described.size() == 1 ? "anchored on " : "anchored on any of: ") + absl::StrJoin(described, "; ");
     }
+  }
+
+  // When every rule is anchored, a record whose anchor values reach no rule
+  // needs nothing more than those values and the eventName / eventTime the
+  // pipeline reads of every record: the walk may stop once it has them.
+  void FindDecisiveSlots() {
+    for (uint64_t bits : impl_.unanchored_bits) {
+      if (bits != 0) return;
+    }
+    std::vector<SlotId>& slots = impl_.decisive_slots;
+    slots = {impl_.event_name_slot, impl_.event_time_slot};
+    for (const auto& [slot, index] : impl_.dispatch) slots.push_back(slot);
+    for (uint32_t source : impl_.pattern_anchor_sources) slots.push_back(impl_.sources[source].slot);
   }
 
   bool IsEqualityAnchor(const Predicate& p) const {
@@ -661,15 +754,6 @@ class Compiler {
       visit(p.literal.text);
     } else {
       for (const Literal& item : p.list->items) visit(item.text);
-    }
-  }
-
-  void FlattenAnd(uint32_t node, std::vector<uint32_t>& out) const {
-    const std::vector<ProgramNode>& nodes = impl_.program_nodes;
-    if (nodes[node].kind == ProgramNode::Kind::kAnd) {
-      for (uint32_t child = node + 1; child < nodes[node].next; child = nodes[child].next) FlattenAnd(child, out);
-    } else {
-      out.push_back(node);
     }
   }
 
@@ -1013,8 +1097,15 @@ absl::StatusOr<std::unique_ptr<const CompiledRuleSet>> CompiledRuleSet::Compile(
   return std::unique_ptr<const CompiledRuleSet>(std::move(compiled));
 }
 
-CompiledRuleSet::ScratchPtr CompiledRuleSet::NewScratch() const {
-  return ScratchPtr(new Scratch(*impl_, RecordViewLimits{impl_->limits.max_json_depth}));
+bool CompiledRuleSet::Scratch::NothingMoreNeeded() {
+  Evaluation(impl_, *this).Reach();
+  reached_known = true;
+  return std::all_of(reached.begin(), reached.end(), [](uint64_t bits) { return bits == 0; });
+}
+
+CompiledRuleSet::ScratchPtr CompiledRuleSet::NewScratch(Walk walk) const {
+  return ScratchPtr(
+      new Scratch(*impl_, RecordViewLimits{impl_->limits.max_json_depth}, walk == Walk::kStopWhenNothingCanMatch));
 }
 
 void CompiledRuleSet::ScratchDeleter::operator()(Scratch* scratch) const { delete scratch; }
@@ -1032,11 +1123,12 @@ absl::Status CompiledRuleSet::Match(std::string_view record, Scratch& scratch, s
     scratch.epoch = 1;
   }
   scratch.record = record;
+  scratch.reached_known = false;
   absl::Status status = scratch.view.Extract(record);
   if (!status.ok()) return status;
 
   Evaluation evaluation(*impl_, scratch);
-  evaluation.Reach();
+  if (!scratch.reached_known) evaluation.Reach();
   for (size_t word = 0; word < scratch.reached.size(); ++word) {
     for (uint64_t bits = scratch.reached[word]; bits != 0; bits &= bits - 1) {
       uint32_t rule = static_cast<uint32_t>(word * 64 + __builtin_ctzll(bits));
@@ -1050,6 +1142,8 @@ absl::Status CompiledRuleSet::Match(std::string_view record, Scratch& scratch, s
   return absl::OkStatus();
 }
 
+bool CompiledRuleSet::StoppedEarly(const Scratch& scratch) const { return scratch.view.cut_short(); }
+
 std::optional<std::string_view> CompiledRuleSet::EventName(const Scratch& scratch) const {
   return SingleString(scratch.view, impl_->event_name_slot);
 }
@@ -1062,6 +1156,7 @@ std::optional<std::string_view> CompiledRuleSet::EventTime(const Scratch& scratc
 
 std::optional<std::string> CompiledRuleSet::ExtractedValueJson(const Scratch& scratch,
                                                                 const BoundExpr& value) const {
+  if (scratch.view.cut_short()) return std::nullopt;
   auto found = impl_->value_slots.find(&value);
   if (found == impl_->value_slots.end()) return std::nullopt;
   SlotId slot = found->second;
@@ -1131,6 +1226,14 @@ std::string CompiledRuleSet::Explain() const {
   size_t unanchored = 0;
   for (uint64_t bits : impl.unanchored_bits) unanchored += static_cast<size_t>(__builtin_popcountll(bits));
   absl::StrAppend(&out, "  always evaluated: ", unanchored, " rules\n");
+  if (impl.decisive_slots.empty()) {
+    out += "  the walk reads every path above (a rule is always evaluated)\n";
+  } else {
+    std::set<std::string> keys;
+    for (SlotId slot : impl.decisive_slots) keys.insert(impl.trie.path(slot).steps[0].key);
+    absl::StrAppend(&out, "  the walk stops once ", absl::StrJoin(keys, ", "),
+                    " show that a record reaches no rule\n");
+  }
   out += "\nrule programs:\n";
   const std::vector<ProgramNode>& nodes = impl.program_nodes;
   std::function<std::string(uint32_t)> show = [&](uint32_t index) -> std::string {

@@ -8,9 +8,12 @@
 //    one hash lookup yields every equality / IN predicate a value satisfies;
 //    one Hyperscan database matches every LIKE / ILIKE / REGEXP pattern (RE2
 //    where Hyperscan rejects one); CIDR lists are sorted interval tables.
-//  - Dispatch index: each rule is filed under its most selective required
-//    equality (eventName, then eventSource, then any field); a record only
-//    evaluates the rules its values reach, plus the rules without such anchor.
+//  - Dispatch index: each rule is filed under its cheapest anchor set (a
+//    required equality / IN, a required pattern, or one anchor per branch of
+//    an OR); a record only evaluates the rules its values reach, plus the
+//    rules without anchors.
+//    When every rule has an anchor, the walk stops as soon as the anchor
+//    fields show that a record reaches no rule (most records, typically).
 //  - Rule programs: short-circuit trees over predicate ids in three-valued
 //    logic; predicates are computed lazily and memoised per record.
 //  - Conditions outside these shapes (field against field, json_extract_scalar,
@@ -56,7 +59,16 @@ class CompiledRuleSet {
                                                                           CompileLimits limits = {});
   ~CompiledRuleSet();
 
-  ScratchPtr NewScratch() const;
+  // How far Match walks a record. By default the walk stops as soon as the
+  // record's anchor values (see the dispatch index), eventName and eventTime
+  // show that it reaches no rule: the rest is neither read nor validated, and
+  // EventId / ExtractedValueJson give nullopt for it. kAllReadPaths walks
+  // every path the rules read (the reference engine's pipeline, which needs
+  // eventID of every record).
+  enum class Walk { kStopWhenNothingCanMatch, kAllReadPaths };
+  ScratchPtr NewScratch(Walk walk = Walk::kStopWhenNothingCanMatch) const;
+  // Whether the walk of the record last given to Match stopped early.
+  bool StoppedEarly(const Scratch& scratch) const;
 
   // Extracts `record` into the scratch's view and appends the indexes (into
   // rules().rules) of the rules whose WHERE is TRUE, in rule order. An error

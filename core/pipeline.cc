@@ -22,7 +22,9 @@ Pipeline::Pipeline(const CompiledRuleSet& rules, AlertSink& alerts, DeadLetterSi
       owned_state_(state == nullptr ? std::make_unique<RuleState>(rules.rules(), RuleStateOptions{}) : nullptr),
       state_(state == nullptr ? (owned_state_->active() ? owned_state_.get() : nullptr)
                               : (state->active() ? state : nullptr)),
-      emit_([this](Alert alert) { Emit(alert); }), scratch_(rules.NewScratch()) {}
+      emit_([this](Alert alert) { Emit(alert); }),
+      scratch_(rules.NewScratch(engine == MatchEngine::kReference ? CompiledRuleSet::Walk::kAllReadPaths
+                                                                  : CompiledRuleSet::Walk::kStopWhenNothingCanMatch)) {}
 
 void Pipeline::Emit(const Alert& alert) {
   alerts_.Write(alert);

@@ -212,6 +212,12 @@ SlotId PathTrie::Add(const FieldPath& path) {
   return nodes_[node].slot;
 }
 
+int32_t PathTrie::TopLevelNode(SlotId slot) const {
+  const std::vector<PathStep>& steps = paths_[slot].steps;
+  if (steps.empty() || steps[0].kind != PathStep::Kind::kKey) return -1;
+  return nodes_[0].keys.Find(steps[0].key);
+}
+
 SlotId PathTrie::Find(const FieldPath& path) const {
   for (SlotId slot = 0; slot < static_cast<SlotId>(paths_.size()); ++slot) {
     if (paths_[slot] == path) return slot;
@@ -252,6 +258,19 @@ std::string PathTrie::ToString() const {
 RecordView::RecordView(const PathTrie& trie, RecordViewLimits limits)
     : trie_(trie), limits_(limits), slots_(trie.slot_count()), node_visit_(trie.node_count(), 0) {}
 
+void RecordView::StopEarly(const std::vector<SlotId>& decisive_slots, StopCheck* check) {
+  decisive_.assign(trie_.node_count(), 0);
+  stop_check_ = nullptr;
+  decisive_count_ = 0;
+  for (SlotId slot : decisive_slots) {
+    int32_t node = trie_.TopLevelNode(slot);
+    if (node < 0) return;  // not under a key of the record: never stop early
+    decisive_[node] = 1;
+  }
+  decisive_count_ = static_cast<uint32_t>(std::count(decisive_.begin(), decisive_.end(), 1));
+  if (decisive_count_ > 0) stop_check_ = check;
+}
+
 void RecordView::Emit(SlotId slot, ScalarRef value) {
   Slot& target = slots_[slot];
   if (value.kind != ScalarRef::Kind::kNull && !value.from_array) target.present = true;
@@ -267,9 +286,16 @@ absl::Status RecordView::Extract(std::string_view bytes) {
   dom_parsers_used_ = 0;
   dom_texts_.clear();
   too_deep_ = false;
-  padded_.reserve(bytes.size() + simdjson::SIMDJSON_PADDING);
-  padded_.assign(bytes.data(), bytes.size());
-  simdjson::padded_string_view input(padded_.data(), padded_.size(), padded_.capacity());
+  cut_short_ = false;
+  decisive_pending_ = decisive_count_;
+  size_t needed = bytes.size() + simdjson::SIMDJSON_PADDING;
+  if (needed > padded_capacity_) {
+    padded_capacity_ = std::max(needed, padded_capacity_ * 2);
+    padded_.reset(new char[padded_capacity_]);
+  }
+  std::memcpy(padded_.get(), bytes.data(), bytes.size());
+  padded_[bytes.size()] = '\0';  // a number at the very end stops here, not in an older record's bytes
+  simdjson::padded_string_view input(padded_.get(), bytes.size(), padded_capacity_);
   simdjson::error_code error = parser_.iterate(input).get(document_);
   ondemand::object root;
   if (!error) error = document_.get_object().get(root);
@@ -344,6 +370,11 @@ simdjson::error_code RecordView::VisitObject(ondemand::object object, int32_t no
     if (child < 0 || node_visit_[child] == visit) continue;
     node_visit_[child] = visit;
     SIMDJSON_TRY(VisitValue(field.value(), child, depth + 1));
+    if (node_index == 0 && stop_check_ != nullptr && decisive_[child] && --decisive_pending_ == 0 &&
+        stop_check_->NothingMoreNeeded()) {
+      cut_short_ = true;
+      break;
+    }
     // Every wanted key seen: the rest of this object is of no interest.
     if (++found == node.keys.size()) break;
   }

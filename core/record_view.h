@@ -96,6 +96,9 @@ class PathTrie {
   size_t node_count() const { return nodes_.size(); }
   const FieldPath& path(SlotId slot) const { return paths_[slot]; }
   const Node& node(int32_t index) const { return nodes_[index]; }
+  // The node of the record's key that `slot`'s path starts with; -1 when
+  // the path does not start with a key.
+  int32_t TopLevelNode(SlotId slot) const;
   // Indented tree, one line per node, for explain.
   std::string ToString() const;
 
@@ -119,6 +122,20 @@ class RecordView {
   // "not_an_object: …", "too_deep: …"). Parts of the record no rule reads are
   // skipped, not validated.
   absl::Status Extract(std::string_view bytes);
+
+  // Stopping early. Once every top-level key holding one of `decisive_slots`
+  // has been walked (a repeated key counts once: the first wins), the walk
+  // asks `check` whether the record needs anything more; if not, it ends
+  // there: the rest of the record is neither read nor validated, and
+  // cut_short() is true until the next Extract. The check is asked at most
+  // once a record, and not at all when one of those keys is missing.
+  class StopCheck {
+   public:
+    virtual ~StopCheck() = default;
+    virtual bool NothingMoreNeeded() = 0;
+  };
+  void StopEarly(const std::vector<SlotId>& decisive_slots, StopCheck* check);
+  bool cut_short() const { return cut_short_; }
 
   const std::vector<ScalarRef>& candidates(SlotId slot) const { return slots_[slot].values; }
   // True when the path reached something that is not null (an object, an
@@ -147,7 +164,9 @@ class RecordView {
   const PathTrie& trie_;
   RecordViewLimits limits_;
   std::vector<Slot> slots_;
-  std::string padded_;
+  // The record copied with simdjson's padding after it; grown, never shrunk.
+  std::unique_ptr<char[]> padded_;
+  size_t padded_capacity_ = 0;
   simdjson::ondemand::parser parser_;
   simdjson::ondemand::document document_;
   // Subtrees the On-Demand walk cannot serve in one pass (an array read both
@@ -161,6 +180,12 @@ class RecordView {
   // node is entered once per object visit (stamped with the visit number).
   std::vector<uint32_t> node_visit_;
   uint32_t object_visit_ = 0;
+  // StopEarly: which nodes are decisive top-level keys, how many there are
+  // and how many this record has yet to show.
+  StopCheck* stop_check_ = nullptr;
+  std::vector<uint8_t> decisive_;
+  uint32_t decisive_count_ = 0, decisive_pending_ = 0;
+  bool cut_short_ = false;
 };
 
 }  // namespace trailhound

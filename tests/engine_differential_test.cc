@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "core/compiled_rule_set.h"
 #include "core/json_text.h"
 #include "core/reference_interpreter.h"
@@ -243,6 +244,25 @@ std::string Condition(Random& r, int depth) {
   }
 }
 
+// A required condition the dispatch index files a rule under: a rule set of
+// such rules lets the walk stop once these fields show that no rule is
+// reached (eventName, eventSource, a nested field, a pattern).
+// Mostly values the records rarely have, so that some records reach no rule.
+std::string Anchor(Random& r) {
+  auto name = [&] {
+    return SqlString(r.Chance(10) ? r.Pick(kEventNames)
+                                  : r.Pick(std::vector<std::string>{"DeleteTrail", "CreateUser", "PutBucketPolicy"}));
+  };
+  switch (r.Below(5)) {
+    case 0: return "eventName = " + name();
+    case 1: return "eventName IN (" + name() + ", " + name() + ")";
+    case 2: return "eventSource = " + SqlString(r.Chance(10) ? r.Pick(kSources) : "ec2.amazonaws.com");
+    case 3: return "bucketName = " + SqlString(r.Chance(10) ? r.Pick(kWords) : "acme-logs");
+    default:
+      return "userAgent LIKE " + SqlString(r.Chance(10) ? "aws-cli%" : r.Pick(std::vector<std::string>{"%Windows%", "curl/%"}));
+  }
+}
+
 constexpr char kLists[] =
     "CREATE LIST names ('ConsoleLogin', 'GetObject', 'AssumeRole');\n"
     "CREATE LIST nets ('203.0.113.0/24', '2001:db8::/32', '198.51.100.7');\n"
@@ -293,12 +313,16 @@ TEST(EngineDifferential, CompiledMatchesReference) {
   for (size_t i = 0; i < kFields.size(); ++i) {
     select_all += (i ? ", " : "") + kFields[i] + " AS c" + std::to_string(i);
   }
-  uint64_t values_compared = 0;
+  uint64_t values_compared = 0, stopped_early = 0;
   for (int batch = 0; batch < batches && failures < 5; ++batch) {
     std::string text = kLists;
+    // Every other batch, every rule has an anchor: the walk may stop early.
+    bool anchored = batch % 2 == 1;
     for (int i = 0; i < 50; ++i) {
+      std::string condition = Condition(random, 0);
+      if (anchored) condition = Anchor(random) + " AND " + condition;
       text += "CREATE RULE r" + std::to_string(i) + " AS SELECT " + select_all + " FROM cloudtrail WHERE " +
-              Condition(random, 0) + ";\n";
+              condition + ";\n";
     }
     std::unique_ptr<LoadedRuleSet> loaded = LoadRuleSetFromText("random.sql", text);
     ASSERT_FALSE(loaded->diagnostics.has_errors()) << "generated rules do not bind:\n"
@@ -307,6 +331,7 @@ TEST(EngineDifferential, CompiledMatchesReference) {
     ASSERT_TRUE(compiled.ok()) << compiled.status();
     rules_compiled += loaded->rules.rules.size();
     CompiledRuleSet::ScratchPtr scratch = (*compiled)->NewScratch();
+    CompiledRuleSet::ScratchPtr whole = (*compiled)->NewScratch(CompiledRuleSet::Walk::kAllReadPaths);
     std::vector<std::string> records = kHandRecords;
     for (int i = 0; i < 120 - static_cast<int>(kHandRecords.size()); ++i) records.push_back(RandomRecord(random, i));
     for (const std::string& record : records) {
@@ -315,6 +340,19 @@ TEST(EngineDifferential, CompiledMatchesReference) {
       std::vector<uint32_t> matched;
       absl::Status status = (*compiled)->Match(record, *scratch, matched);
       std::set<uint32_t> compiled_set(matched.begin(), matched.end());
+      // A walk that stops early gives what the whole walk gives, but for the
+      // values it did not read.
+      std::vector<uint32_t> matched_whole;
+      absl::Status status_whole = (*compiled)->Match(record, *whole, matched_whole);
+      stopped_early += (*compiled)->StoppedEarly(*scratch);
+      if ((status != status_whole || matched != matched_whole ||
+           (*compiled)->EventName(*scratch) != (*compiled)->EventName(*whole) ||
+           (*compiled)->EventTime(*scratch) != (*compiled)->EventTime(*whole)) &&
+          failures++ < 5) {
+        ADD_FAILURE() << "stopping early changes the result (seed " << seed << ", batch " << batch << ")\n"
+                      << "  record: " << record << "\n  status: " << status << " / whole walk: " << status_whole
+                      << "\n  matched: " << matched.size() << " rules / whole walk: " << matched_whole.size();
+      }
       for (uint32_t rule = 0; rule < loaded->rules.rules.size(); ++rule) {
         ++evaluations;
         const BoundRule& bound = loaded->rules.rules[rule];
@@ -354,6 +392,38 @@ TEST(EngineDifferential, CompiledMatchesReference) {
   EXPECT_GE(evaluations, batches >= 40 ? 200000u : 0u);
   EXPECT_GT(fired, evaluations / 100) << "too few matches: the test would not notice a silent engine";
   EXPECT_GT(values_compared, evaluations) << "too few extracted values compared";
+  EXPECT_GT(stopped_early, 0u) << "no walk stopped early: the anchored batches do not test it";
+  std::printf("engine differential: %llu walks stopped early\n", static_cast<unsigned long long>(stopped_early));
+}
+
+// What stopping early means for bad input: once the anchor fields show that
+// no rule is reached, a syntax error further on is not read; a record that
+// reaches a rule is read on and dead-lettered.
+TEST(EngineDifferential, WalkStopsBeforeBrokenPartsWhenNoRuleIsReached) {
+  std::unique_ptr<LoadedRuleSet> loaded = LoadRuleSetFromText(
+      "anchored.sql",
+      "CREATE RULE trail_deleted AS SELECT eventName FROM cloudtrail "
+      "WHERE eventName = 'DeleteTrail' AND requestParameters.name = 'x';\n");
+  ASSERT_FALSE(loaded->diagnostics.has_errors());
+  absl::StatusOr<std::unique_ptr<const CompiledRuleSet>> compiled = CompiledRuleSet::Compile(loaded->rules);
+  ASSERT_TRUE(compiled.ok()) << compiled.status();
+  CompiledRuleSet::ScratchPtr scratch = (*compiled)->NewScratch();
+  CompiledRuleSet::ScratchPtr whole = (*compiled)->NewScratch(CompiledRuleSet::Walk::kAllReadPaths);
+  const std::string unreached =
+      R"({"eventTime":"2023-10-01T00:00:00Z","eventName":"GetObject","requestParameters":{"name":},"eventID":"e1"})";
+  const std::string reached =
+      R"({"eventTime":"2023-10-01T00:00:00Z","eventName":"DeleteTrail","requestParameters":{"name":},"eventID":"e2"})";
+  std::vector<uint32_t> matched;
+  EXPECT_TRUE((*compiled)->Match(unreached, *scratch, matched).ok());
+  EXPECT_TRUE((*compiled)->StoppedEarly(*scratch));
+  EXPECT_TRUE(matched.empty());
+  EXPECT_EQ((*compiled)->EventName(*scratch), "GetObject");
+  EXPECT_EQ((*compiled)->EventId(*scratch), std::nullopt) << "eventID comes after the stop";
+  absl::Status status = (*compiled)->Match(reached, *scratch, matched);
+  EXPECT_FALSE((*compiled)->StoppedEarly(*scratch));
+  EXPECT_TRUE(absl::StartsWith(status.message(), "invalid_json")) << status;
+  status = (*compiled)->Match(unreached, *whole, matched);
+  EXPECT_TRUE(absl::StartsWith(status.message(), "invalid_json")) << "the whole walk reads on: " << status;
 }
 
 }  // namespace
