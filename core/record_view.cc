@@ -125,19 +125,9 @@ simdjson::error_code ReadValue(ondemand::value& value, ondemand::json_type type,
 
 }  // namespace
 
-uint64_t KeyTable::Prefix(std::string_view key) {
-  uint64_t prefix = 0;
-  if (key.size() >= sizeof(prefix)) {
-    std::memcpy(&prefix, key.data(), sizeof(prefix));  // one load
-  } else {
-    std::memcpy(&prefix, key.data(), key.size());
-  }
-  return prefix;
-}
-
-size_t KeyTable::Home(uint64_t prefix, size_t length) const {
-  uint64_t hash = (prefix ^ (length * 0x9E3779B97F4A7C15ull)) * 0xBF58476D1CE4E5B9ull;
-  return static_cast<size_t>(hash >> 32) & (entries_.size() - 1);
+bool KeyTable::MiddleEquals(const Entry& entry, std::string_view key) const {
+  return std::memcmp(keys_[entry.key].data() + sizeof(uint64_t), key.data() + sizeof(uint64_t),
+                     key.size() - 2 * sizeof(uint64_t)) == 0;
 }
 
 void KeyTable::Place(Entry entry) {
@@ -155,21 +145,8 @@ void KeyTable::Insert(const std::string& key, int32_t child) {
     }
   }
   keys_.push_back(key);
-  Place(Entry{Prefix(key), static_cast<uint32_t>(key.size()), child, static_cast<uint32_t>(keys_.size() - 1)});
-}
-
-int32_t KeyTable::Find(std::string_view key) const {
-  if (entries_.empty()) return -1;
-  uint64_t prefix = Prefix(key);
-  for (size_t index = Home(prefix, key.size());; index = (index + 1) & (entries_.size() - 1)) {
-    const Entry& entry = entries_[index];
-    if (entry.child < 0) return -1;
-    if (entry.length == key.size() && entry.prefix == prefix &&
-        (key.size() <= sizeof(prefix) || std::memcmp(keys_[entry.key].data() + sizeof(prefix), key.data() + sizeof(prefix),
-                                                     key.size() - sizeof(prefix)) == 0)) {
-      return entry.child;
-    }
-  }
+  Place(Entry{Prefix(key), Suffix(key), static_cast<uint32_t>(key.size()), child,
+              static_cast<uint32_t>(keys_.size() - 1)});
 }
 
 PathTrie::PathTrie() { nodes_.emplace_back(); }

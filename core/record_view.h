@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <string>
@@ -46,12 +47,25 @@ struct ScalarRef {
 std::string_view ScalarText(const ScalarRef& value, std::string& buffer);
 
 // A node's children by key, found in a few instructions per field name of
-// every record: open addressing on the key's length and first 8 bytes, then
-// one memcmp of the rest.
+// every record: open addressing on the key's length and first 8 bytes; keys
+// of up to 16 bytes are then told apart by their last 8 bytes, longer ones by
+// one memcmp of the middle. Find is inline: the walk calls it for every key.
 class KeyTable {
  public:
+  KeyTable() : entries_(1) {}
   void Insert(const std::string& key, int32_t child);  // `key` must be new
-  int32_t Find(std::string_view key) const;  // -1 when absent
+  int32_t Find(std::string_view key) const {  // -1 when absent
+    const uint64_t prefix = Prefix(key), suffix = Suffix(key);
+    const size_t mask = entries_.size() - 1;
+    for (size_t index = Home(prefix, key.size());; index = (index + 1) & mask) {
+      const Entry& entry = entries_[index];
+      if (entry.child < 0) return -1;
+      if (entry.prefix == prefix && entry.suffix == suffix && entry.length == key.size() &&
+          (key.size() <= 2 * sizeof(uint64_t) || MiddleEquals(entry, key))) {
+        return entry.child;
+      }
+    }
+  }
   size_t size() const { return keys_.size(); }
   bool empty() const { return keys_.empty(); }
   // Calls visit(key, child) for every key, in no particular order.
@@ -63,18 +77,41 @@ class KeyTable {
   }
 
  private:
-  // 16 bytes, so that a record's field names probe a small, cached table.
   struct Entry {
-    uint64_t prefix = 0;
+    uint64_t prefix = 0;  // the first 8 bytes, zero-filled
+    uint64_t suffix = 0;  // the last 8 bytes of a longer key, else 0
     uint32_t length = 0;
     int32_t child = -1;  // -1: empty
     uint32_t key = 0;    // index into keys_
   };
-  static uint64_t Prefix(std::string_view key);
-  size_t Home(uint64_t prefix, size_t length) const;
+  // Little-endian loads, without a call to memcpy for short keys: the bytes
+  // of [0, size) from two overlapping loads.
+  static uint64_t Prefix(std::string_view key) {
+    const char* p = key.data();
+    const size_t n = key.size();
+    if (n >= 8) return Load<uint64_t>(p);
+    if (n >= 4) return Load<uint32_t>(p) | (uint64_t{Load<uint32_t>(p + n - 4)} << (8 * (n - 4)));
+    if (n == 0) return 0;
+    return uint64_t{static_cast<uint8_t>(p[0])} | (uint64_t{static_cast<uint8_t>(p[n / 2])} << (8 * (n / 2))) |
+           (uint64_t{static_cast<uint8_t>(p[n - 1])} << (8 * (n - 1)));
+  }
+  static uint64_t Suffix(std::string_view key) {
+    return key.size() > sizeof(uint64_t) ? Load<uint64_t>(key.data() + key.size() - sizeof(uint64_t)) : 0;
+  }
+  template <typename T>
+  static T Load(const char* p) {
+    T value;
+    std::memcpy(&value, p, sizeof(value));
+    return value;
+  }
+  size_t Home(uint64_t prefix, size_t length) const {
+    uint64_t hash = (prefix ^ (length * 0x9E3779B97F4A7C15ull)) * 0xBF58476D1CE4E5B9ull;
+    return static_cast<size_t>(hash >> 32) & (entries_.size() - 1);
+  }
+  bool MiddleEquals(const Entry& entry, std::string_view key) const;
   void Place(Entry entry);
 
-  std::vector<Entry> entries_;  // a power of two, at least twice keys_.size()
+  std::vector<Entry> entries_;  // a power of two, at least twice keys_.size() (one empty entry at first)
   std::vector<std::string> keys_;
 };
 

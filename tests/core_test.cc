@@ -11,6 +11,7 @@
 #include "core/ip_address.h"
 #include "core/json_text.h"
 #include "core/like_pattern.h"
+#include "core/record_view.h"
 #include "core/timestamp.h"
 #include "dsl/diagnostics.h"
 
@@ -146,6 +147,32 @@ TEST(JsonText, EscapedStringsParseBackToThemselvesAtEveryOffset) {
       }
     }
   }
+}
+
+// Keys of every length up to 40 bytes, and for each one a key differing in
+// one byte at every position: each finds its own child, the near misses none.
+// (The lookup reads a key's first and last 8 bytes separately.)
+TEST(KeyTable, FindsEveryLengthAndTellsKeysApartByEveryByte) {
+  KeyTable table;
+  std::vector<std::string> keys;
+  for (size_t length = 0; length <= 40; ++length) {
+    std::string key;
+    for (size_t i = 0; i < length; ++i) key += static_cast<char>('a' + (i * 7 + length) % 26);
+    keys.push_back(key);
+    table.Insert(key, static_cast<int32_t>(length));
+  }
+  for (size_t length = 0; length < keys.size(); ++length) {
+    // Found through a view into a longer buffer, as the walk's keys are.
+    std::string buffer = keys[length] + "\":0}                ";
+    EXPECT_EQ(table.Find(std::string_view(buffer.data(), length)), static_cast<int32_t>(length)) << keys[length];
+    for (size_t at = 0; at < length; ++at) {
+      std::string near = buffer;
+      near[at] = static_cast<char>(near[at] ^ 0x20);
+      EXPECT_EQ(table.Find(std::string_view(near.data(), length)), -1) << near.substr(0, length);
+    }
+  }
+  EXPECT_EQ(table.Find("not a key"), -1);
+  EXPECT_EQ(KeyTable().Find("anything"), -1);
 }
 
 TEST(Diagnostics, FormatHasLocationCaretCodeAndHint) {
