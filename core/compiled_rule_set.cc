@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -926,7 +927,7 @@ class Evaluation {
     for (size_t i = 0; i < values.size(); ++i) {
       if (values[i].kind == ScalarRef::Kind::kNull) continue;
       std::string_view text = ScalarText(values[i], s_.buffer);
-      size_t hash = std::hash<std::string_view>()(text);
+      size_t hash = absl::HashOf(absl::string_view(text.data(), text.size()));
       CompiledRuleSet::Scratch::ScanMemo& memo = *s_.scan_memo[source_id];
       const std::vector<uint32_t>* matched = memo.Find(text, hash);
       if (matched == nullptr) {
