@@ -249,7 +249,7 @@ def run_child(cmd, pin=None, stdout=subprocess.PIPE):
 
 
 def best_of(repeat, fn):
-    """Runs fn() `repeat` times; keeps the fastest successful result."""
+    """Runs fn() `repeat` times in a row; keeps the fastest successful result."""
     best = None
     for _ in range(repeat):
         r = fn()
@@ -260,7 +260,28 @@ def best_of(repeat, fn):
     return best
 
 
-def measure_simdjson(binary, data, label, pin, repeat, extra=()):
+def best_of_rounds(configs, repeat, report):
+    """Runs every configuration once per round, for `repeat` rounds (fewer
+    for a configuration that asks for fewer), so that a slow spell of a shared
+    machine falls on all configurations alike rather than on every repeat of
+    one; keeps each one's fastest successful result. `configs` is a list of
+    (once, rounds), `once` a no-argument function returning a Result;
+    `report(i, best)` is called for each configuration at the end."""
+    best = [None] * len(configs)
+    for round_index in range(repeat):
+        for i, (once, rounds) in enumerate(configs):
+            if round_index >= rounds or (best[i] is not None and best[i].error):
+                continue
+            r = once()
+            if best[i] is None or r.error or r.seconds < best[i].seconds:
+                best[i] = r
+        print(f"  round {round_index + 1} of {repeat} done", flush=True)
+    for i, r in enumerate(best):
+        report(i, r)
+    return best
+
+
+def simdjson_once(binary, data, label, pin, extra=()):
     def once():
         r = Result(label, "simdjson")
         code, out, err, wall, cpu, rss = run_child([str(binary), *extra, str(data)], pin)
@@ -274,10 +295,10 @@ def measure_simdjson(binary, data, label, pin, repeat, extra=()):
         r.note = (f"kernel {fields.get('builtin')} (runtime: {fields.get('active')})"
                   if fields.get("mode") != "read_only" else "read(2) + line framing, no parsing")
         return r
-    return best_of(repeat, once)
+    return once
 
 
-def measure_trailhound(trailhound, rules, data, label, threads, pin, repeat, file_bytes):
+def trailhound_once(trailhound, rules, data, label, threads, pin, file_bytes):
     def once():
         r = Result(label, "trailhound")
         cmd = [str(trailhound), "run", "--rules", str(rules), "--output", "/dev/null"]
@@ -287,7 +308,7 @@ def measure_trailhound(trailhound, rules, data, label, threads, pin, repeat, fil
         code, _, err, wall, cpu, rss = run_child(cmd, pin, stdout=subprocess.DEVNULL)
         read_summary(r, code, err, wall, cpu, rss, file_bytes)
         return r
-    return best_of(repeat, once)
+    return once
 
 
 def read_summary(r, code, err, wall, cpu, rss, file_bytes):
@@ -479,29 +500,33 @@ def main():
                                   (f", RSS {result.rss_mb:.0f} MB" if result.rss_mb else ""))
         print(f"  {result.label}: {status}", flush=True)
 
-    print("running (one configuration at a time):", flush=True)
-    add(measure_simdjson(simdjson_pass, data, "I/O floor: read + frame lines only", args.pin, args.repeat,
-                         ["--read-only"]))
-    limit = measure_simdjson(simdjson_pass, data, "simdjson On-Demand pass (parse limit)", args.pin, args.repeat)
-    add(limit)
+    print(f"running (round robin: each of {args.repeat} rounds runs every configuration once, one at a time):",
+          flush=True)
+    configs = [
+        (simdjson_once(simdjson_pass, data, "I/O floor: read + frame lines only", args.pin, ["--read-only"]),
+         args.repeat),
+        (simdjson_once(simdjson_pass, data, "simdjson On-Demand pass (parse limit)", args.pin), args.repeat),
+    ]
     if simdjson_pass_v3.exists():
-        add(measure_simdjson(simdjson_pass_v3, data, "simdjson pass, x86-64-v3 build", args.pin, args.repeat))
-    seed = measure_trailhound(trailhound, SEED_QUERIES, data, "trailhound: seed's 3 queries", one_thread,
-                              args.pin, args.repeat, file_bytes)
-    add(seed)
-    pack = measure_trailhound(trailhound, PACK, data, f"trailhound: shipped pack ({pack_rules} rules)", one_thread,
-                              args.pin, args.repeat, file_bytes)
-    add(pack)
-    gen = {}
+        configs.append((simdjson_once(simdjson_pass_v3, data, "simdjson pass, x86-64-v3 build", args.pin), args.repeat))
+    seed_index = len(configs)
+    configs.append((trailhound_once(trailhound, SEED_QUERIES, data, "trailhound: seed's 3 queries", one_thread,
+                                    args.pin, file_bytes), args.repeat))
+    configs.append((trailhound_once(trailhound, PACK, data, f"trailhound: shipped pack ({pack_rules} rules)",
+                                    one_thread, args.pin, file_bytes), args.repeat))
+    gen_index = {}
     for count in gen_counts:
-        gen[count] = measure_trailhound(trailhound, gen_rules[count], data, f"trailhound: {count:,} generated rules",
-                                        one_thread, args.pin, 1 if count >= 10000 else args.repeat, file_bytes)
-        add(gen[count])
-    pack2 = None
+        gen_index[count] = len(configs)
+        configs.append((trailhound_once(trailhound, gen_rules[count], data, f"trailhound: {count:,} generated rules",
+                                        one_thread, args.pin, file_bytes), 1 if count >= 10000 else args.repeat))
     if has_threads:
-        pack2 = measure_trailhound(trailhound, PACK, data, "trailhound: pack, --threads 2", 2, None, args.repeat,
-                                   file_bytes)
-        add(pack2)
+        configs.append((trailhound_once(trailhound, PACK, data, "trailhound: pack, --threads 2", 2, None, file_bytes),
+                        args.repeat))
+    results = best_of_rounds(configs, args.repeat, lambda i, r: add(r))
+    limit = results[1]
+    seed, pack = results[seed_index], results[seed_index + 1]
+    gen = {count: results[i] for count, i in gen_index.items()}
+    pack2 = results[-1] if has_threads else None
     duck_rows, duck_version = [], None
     if not args.skip_duckdb:
         try:
