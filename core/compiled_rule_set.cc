@@ -708,6 +708,7 @@ class Compiler {
         impl_.anchor_description[rule] = "always evaluated (no required equality or pattern)";
         continue;
       }
+      if (anchors->predicates.size() == 1) MoveAnchorLast(impl_.program_roots[rule], anchors->predicates[0]);
       std::vector<std::string> described;
       for (uint32_t id : anchors->predicates) {
         Predicate& p = impl_.predicates[id];
@@ -730,6 +731,30 @@ class Compiler {
       impl_.anchor_description[rule] =
           (described.size() == 1 ? "anchored on " : "anchored on any of: ") + absl::StrJoin(described, "; ");
     }
+  }
+
+  // A rule is evaluated only when its anchor holds (or may hold: an IN list
+  // over array elements), so in an AND the anchor is the child least likely
+  // to be FALSE: it goes last, and a rule that fails on another condition
+  // never reads it. Three-valued AND gives the same result in any order.
+  void MoveAnchorLast(uint32_t root, uint32_t anchor) {
+    std::vector<ProgramNode>& nodes = impl_.program_nodes;
+    if (nodes[root].kind != ProgramNode::Kind::kAnd) return;
+    const uint32_t end = nodes[root].next;
+    uint32_t at = root + 1;
+    while (at < end && !(nodes[at].kind == ProgramNode::Kind::kPredicate && nodes[at].predicate == anchor)) {
+      at = nodes[at].next;
+    }
+    if (at >= end || at + 1 == end) return;  // not a direct child, or last already
+    // The anchor is one node: the nodes after it move up by one (their
+    // past-subtree indexes with them) and it takes the last place.
+    ProgramNode moved = nodes[at];
+    for (uint32_t i = at; i + 1 < end; ++i) {
+      nodes[i] = nodes[i + 1];
+      nodes[i].next -= 1;
+    }
+    moved.next = end;
+    nodes[end - 1] = moved;
   }
 
   // When every rule is anchored, a record whose anchor values reach no rule
