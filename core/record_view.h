@@ -54,7 +54,7 @@ class KeyTable {
  public:
   KeyTable() : entries_(1) {}
   void Insert(const std::string& key, int32_t child);  // `key` must be new
-  int32_t Find(std::string_view key) const {  // -1 when absent
+  [[gnu::always_inline]] int32_t Find(std::string_view key) const {  // -1 when absent
     const uint64_t prefix = Prefix(key), suffix = Suffix(key);
     const size_t mask = entries_.size() - 1;
     for (size_t index = Home(prefix, key.size());; index = (index + 1) & mask) {
