@@ -531,7 +531,16 @@ def main():
     if not args.skip_duckdb:
         try:
             import duckdb  # noqa: F401
-            duck_rows, duck_version = measure_duckdb(data, limit.records, file_bytes, True, args.pin)
+            # As many runs as trailhound's configurations get, each query's
+            # fastest kept: the same treatment on both sides of a ratio.
+            for _ in range(args.repeat):
+                rows_now, duck_version = measure_duckdb(data, limit.records, file_bytes, True, args.pin)
+                if not duck_rows:
+                    duck_rows = rows_now
+                    continue
+                for i, r in enumerate(rows_now):
+                    if not r.error and (duck_rows[i].error or r.seconds < duck_rows[i].seconds):
+                        duck_rows[i] = r
         except ImportError:
             print("  DuckDB: python package duckdb missing (scripts/install-deps.sh installs it)")
         for r in duck_rows:
