@@ -148,14 +148,16 @@ void Pipeline::EmitMatches(std::string_view bytes, const SourcePosition& positio
       if (verdict == RuleState::Verdict::kMissingEventTime) missing_time_rules_.push_back(index);
       if (verdict != RuleState::Verdict::kAlert) continue;
     }
-    Alert alert;
+    Alert& alert = alert_;  // a record alert: the window fields stay empty
     alert.rule = rule.name;
     alert.alert_id = MakeAlertId(rule.name, event_id ? *event_id : bytes);
     alert.severity = rule.severity;
     alert.tags = rule.tags;
-    alert.event_id = std::string(event_id.value_or(""));
-    alert.event_time = std::string(event_time);
+    alert.event_id = event_id.value_or("");
+    alert.event_time = event_time;
     simdjson::error_code projection_error = parsed.Get(record);
+    alert.fields_error.clear();
+    alert.fields_json.clear();
     if (projection_error) {
       alert.fields_error = simdjson::error_message(projection_error);
     } else {

@@ -68,6 +68,7 @@ class Pipeline {
   CompiledRuleSet::ScratchPtr scratch_;
   std::vector<uint32_t> matched_;
   std::vector<uint32_t> late_rules_, missing_time_rules_;  // of the current record
+  Alert alert_;  // reused for each record's alerts: its strings keep their room
   simdjson::dom::parser projection_parser_;  // alerts only: SELECT needs the whole record
   PipelineStats stats_;
 };
