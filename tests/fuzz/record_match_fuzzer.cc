@@ -11,7 +11,10 @@
 //    DOM accepts as an object no deeper than the engine's limit must not be
 //    rejected by Match;
 //  - the Pipeline runs on it with counting sinks (covers projection, alert ids
-//    and Alert::ToJson, which must produce valid JSON).
+//    and Alert::ToJson, which must produce valid JSON);
+//  - a second, fully anchored rule set matches it twice, once with a walk
+//    that may stop early and once with the whole walk: the answers must
+//    agree (the early walk may accept a record broken after its stop).
 //
 // A disagreement prints the rule and the record and traps, so libFuzzer
 // saves the input as a crash.
@@ -130,6 +133,18 @@ CREATE RULE timezone_literal AS SELECT * FROM cloudtrail
 WHERE eventTime > '2023-10-05T07:00:00+02:00' AND eventTime <= '2024-02-29';
 )sql";
 
+// Every rule anchored on eventName (an equality, an IN list, one anchor per
+// OR branch), so that the walk stops early on every record with eventName and
+// eventTime that reaches none: checked against the whole walk. (The engine
+// differential test covers the other anchor kinds.)
+constexpr char kAnchoredRules[] = R"sql(
+CREATE RULE a1 AS SELECT eventName FROM cloudtrail WHERE eventName = 'DeleteTrail' AND sourceIPAddress <> '10.0.0.1';
+CREATE RULE a2 AS SELECT eventName FROM cloudtrail WHERE eventName IN ('PutRolePolicy', 'GetObject')
+  AND requestParameters.count > 3;
+CREATE RULE a3 AS SELECT eventName FROM cloudtrail
+  WHERE (eventName = 'ConsoleLogin' AND userIdentity.type = 'Root') OR (eventName = 'StopLogging' AND errorCode IS NULL);
+)sql";
+
 constexpr size_t kMaxDepth = 128;  // CompileLimits{}.max_json_depth
 
 const char* TriName(TriBool value) {
@@ -215,24 +230,36 @@ struct State {
   CountingDeadLetterSink dead_letters;
   std::unique_ptr<Pipeline> pipeline;
   std::vector<uint32_t> first, second, warm;
+  std::unique_ptr<LoadedRuleSet> anchored_loaded;
+  std::unique_ptr<const CompiledRuleSet> anchored;
+  CompiledRuleSet::ScratchPtr early, whole;  // stopping early / the whole walk
+  std::vector<uint32_t> early_matched, whole_matched;
 };
+
+std::unique_ptr<const CompiledRuleSet> CompileOrDie(const char* name, const char* text,
+                                                    std::unique_ptr<LoadedRuleSet>& loaded) {
+  loaded = LoadRuleSetFromText(name, text);
+  if (loaded->diagnostics.has_errors()) {
+    for (const Diagnostic& d : loaded->diagnostics.Sorted()) std::fprintf(stderr, "%s\n", FormatDiagnostic(d).c_str());
+    std::fprintf(stderr, "record_match_fuzzer: the embedded rules of %s do not bind\n", name);
+    std::abort();
+  }
+  auto compiled = CompiledRuleSet::Compile(loaded->rules);
+  if (!compiled.ok()) {
+    std::fprintf(stderr, "record_match_fuzzer: compile failed: %s\n", std::string(compiled.status().message()).c_str());
+    std::abort();
+  }
+  return std::move(*compiled);
+}
 
 State& Get() {
   static State* state = [] {
     auto* s = new State;
-    s->loaded = LoadRuleSetFromText("fuzz_rules.sql", kRules);
-    if (s->loaded->diagnostics.has_errors()) {
-      for (const Diagnostic& d : s->loaded->diagnostics.Sorted()) std::fprintf(stderr, "%s\n", FormatDiagnostic(d).c_str());
-      std::fprintf(stderr, "record_match_fuzzer: the embedded rules do not bind\n");
-      std::abort();
-    }
-    auto compiled = CompiledRuleSet::Compile(s->loaded->rules);
-    if (!compiled.ok()) {
-      std::fprintf(stderr, "record_match_fuzzer: compile failed: %s\n", std::string(compiled.status().message()).c_str());
-      std::abort();
-    }
-    s->compiled = std::move(*compiled);
+    s->compiled = CompileOrDie("fuzz_rules.sql", kRules, s->loaded);
     s->scratch = s->compiled->NewScratch();
+    s->anchored = CompileOrDie("anchored_rules.sql", kAnchoredRules, s->anchored_loaded);
+    s->early = s->anchored->NewScratch();
+    s->whole = s->anchored->NewScratch(CompiledRuleSet::Walk::kAllReadPaths);
     s->pipeline = std::make_unique<Pipeline>(*s->compiled, s->alerts, s->dead_letters);
     if (std::getenv("TRAILHOUND_FUZZ_EXPLAIN") != nullptr) std::fputs(s->compiled->Explain().c_str(), stderr);
     return s;
@@ -280,6 +307,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (again.ok() != status.ok() || s.first != s.second) {
     Fail("Match gives a different answer the second time on the same scratch", record);
   }
+
+  // Stopping early changes nothing a whole walk finds, except that a broken
+  // part after the stop goes unread.
+  s.early_matched.clear();
+  s.whole_matched.clear();
+  absl::Status early = s.anchored->Match(record, *s.early, s.early_matched);
+  absl::Status whole = s.anchored->Match(record, *s.whole, s.whole_matched);
+  if (whole.ok() && (!early.ok() || s.early_matched != s.whole_matched ||
+                     s.anchored->EventName(*s.early) != s.anchored->EventName(*s.whole) ||
+                     s.anchored->EventTime(*s.early) != s.anchored->EventTime(*s.whole))) {
+    Fail("stopping early changes the result: " + std::string(early.message()), record);
+  }
+  if (early.ok() && !whole.ok() && !s.anchored->StoppedEarly(*s.early)) {
+    Fail("the whole walk rejects the record (" + std::string(whole.message()) +
+             ") but the early one accepts it without stopping early",
+         record);
+  }
+  if (!early.ok() && whole.ok()) Fail("the early walk rejects a record the whole walk accepts", record);
 
   simdjson::dom::element element;
   if (s.dom.parse(record.data(), record.size()).get(element) == simdjson::SUCCESS) {
