@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "core/sql_scalar.h"
 
 namespace trailhound {
 
@@ -31,8 +32,11 @@ std::string_view ScalarText(const ScalarRef& value, std::string& buffer) {
         case ondemand::number_type::unsigned_integer:
           end = std::to_chars(digits, digits + sizeof(digits), value.uint_value).ptr;
           break;
-        default:
-          end = std::to_chars(digits, digits + sizeof(digits), value.number).ptr;
+        default: {
+          static_assert(sizeof(digits) >= kNumberTextBytes);
+          std::string_view text = DoubleText(value.number, digits);
+          end = digits + text.size();
+        }
       }
       buffer.assign(digits, end);
       return buffer;

@@ -36,9 +36,8 @@ struct Value {
 using Values = std::vector<Value>;
 
 std::string NumberText(double number) {
-  char buffer[32];
-  auto [end, error] = std::to_chars(buffer, buffer + sizeof(buffer), number);
-  return std::string(buffer, end);
+  char buffer[kNumberTextBytes];
+  return std::string(DoubleText(number, buffer));
 }
 
 Value FromJson(element json) {

@@ -17,6 +17,17 @@ std::optional<double> ParseNumberText(std::string_view text) {
   return number;
 }
 
+std::string_view DoubleText(double number, char* buffer) {
+  char* end = std::to_chars(buffer, buffer + kNumberTextBytes, number).ptr;
+  std::string_view text(buffer, static_cast<size_t>(end - buffer));
+  bool integral = text.find_first_of(".en") == std::string_view::npos;  // no fraction, exponent, inf or nan
+  if (integral && (number >= 18446744073709551616.0 || number < -9223372036854775808.0)) {
+    end = std::to_chars(buffer, buffer + kNumberTextBytes, number, std::chars_format::scientific).ptr;
+    text = std::string_view(buffer, static_cast<size_t>(end - buffer));
+  }
+  return text;
+}
+
 std::optional<bool> ParseBoolText(std::string_view text) {
   absl::string_view view(text.data(), text.size());
   if (absl::EqualsIgnoreCase(view, "true")) return true;

@@ -2,6 +2,7 @@
 // reference interpreter and the compiled engine so both read values alike.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string_view>
 
@@ -12,5 +13,13 @@ std::optional<double> ParseNumberText(std::string_view text);
 
 // "true" / "false", any case.
 std::optional<bool> ParseBoolText(std::string_view text);
+
+// A JSON number that is a double (not a 64-bit integer) as text, as both
+// engines spell it: the shortest form that reads back as the same double —
+// but with an exponent when that form would read as an integer outside the
+// 64-bit range (18446744073709551616 → 1.8446744073709552e+19), which JSON
+// parsers such as simdjson reject. `buffer` needs kNumberTextBytes.
+inline constexpr size_t kNumberTextBytes = 32;
+std::string_view DoubleText(double number, char* buffer);
 
 }  // namespace trailhound

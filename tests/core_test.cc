@@ -4,6 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <vector>
+#include <random>
+#include <cstring>
+#include <cmath>
 
 #include <simdjson.h>
 
@@ -12,6 +16,7 @@
 #include "core/json_text.h"
 #include "core/like_pattern.h"
 #include "core/record_view.h"
+#include "core/sql_scalar.h"
 #include "core/timestamp.h"
 #include "dsl/diagnostics.h"
 
@@ -173,6 +178,46 @@ TEST(KeyTable, FindsEveryLengthAndTellsKeysApartByEveryByte) {
   }
   EXPECT_EQ(table.Find("not a key"), -1);
   EXPECT_EQ(KeyTable().Find("anything"), -1);
+}
+
+// Every double's text reads back (simdjson DOM, as alert consumers would) as
+// a number equal to it — including those whose shortest form looks like an
+// integer beyond 64 bits (found by the record fuzzer in a SELECTed value).
+TEST(DoubleText, ReadsBackAsTheSameNumberThroughSimdjson) {
+  std::vector<double> numbers = {0.0, -0.0, 1.5, -7.25, 1e300, -1e-300, 5e-324, 1e19, 1e20,
+                                 18446744073709551616.0, 18446744073709551615.0, 18446744073709549568.0,
+                                 -9223372036854775808.0, -9223372036854777856.0, 9223372036854775807.0,
+                                 123456789012345678901234.0, 4503599627370496.5};
+  std::mt19937_64 random(7);
+  for (int i = 0; i < 20000; ++i) {
+    uint64_t bits = random();
+    double number;
+    std::memcpy(&number, &bits, sizeof(number));
+    if (std::isfinite(number)) numbers.push_back(number);
+    numbers.push_back(std::ldexp(static_cast<double>(random() >> 11), static_cast<int>(random() % 20) + 40) *
+                      (i % 2 ? -1 : 1));  // integral doubles around the 64-bit limits
+  }
+  simdjson::dom::parser parser;
+  for (double number : numbers) {
+    char buffer[kNumberTextBytes];
+    std::string json(DoubleText(number, buffer));
+    simdjson::dom::element element;
+    ASSERT_EQ(parser.parse(json).get(element), simdjson::SUCCESS) << json;
+    double back = 0;
+    if (element.is_double()) {
+      back = element.get_double().value_unsafe();
+    } else if (element.is_int64()) {
+      back = static_cast<double>(element.get_int64().value_unsafe());
+    } else {
+      ASSERT_TRUE(element.is_uint64()) << json;
+      back = static_cast<double>(element.get_uint64().value_unsafe());
+    }
+    EXPECT_EQ(back, number) << json;
+  }
+  char buffer[kNumberTextBytes];
+  EXPECT_EQ(DoubleText(18446744073709551616.0, buffer), "1.8446744073709552e+19");
+  EXPECT_EQ(DoubleText(1.5, buffer), "1.5");
+  EXPECT_EQ(DoubleText(1e300, buffer), "1e+300");
 }
 
 TEST(Diagnostics, FormatHasLocationCaretCodeAndHint) {
