@@ -43,12 +43,22 @@ std::string_view ScalarText(const ScalarRef& value, std::string& buffer) {
     }
     case ScalarRef::Kind::kObject:
     case ScalarRef::Kind::kArray: {
-      // Serialised as the reference interpreter does (numbers re-printed,
-      // e.g. 1e3 as 1000.0), not just minified. Rare: objects compared as text.
+      // Serialised as the reference interpreter does (simdjson::to_string:
+      // numbers re-printed, e.g. 1e3 as 1000.0), not just minified. Rare:
+      // objects compared as text. The padded copy, the parser and the
+      // serialiser are kept per thread, so that this allocates nothing once
+      // warm (to_string would make a new string, and parsing unpadded text a
+      // padded copy, every time).
       thread_local simdjson::dom::parser parser;
+      thread_local std::string padded;
+      thread_local simdjson::internal::string_builder<> serialised;
+      padded.reserve(value.text.size() + simdjson::SIMDJSON_PADDING);
+      padded.assign(value.text);
       simdjson::dom::element element;
-      if (parser.parse(value.text.data(), value.text.size()).get(element) != SUCCESS) return value.text;
-      buffer = simdjson::to_string(element);
+      if (parser.parse(padded.data(), padded.size(), false).get(element) != SUCCESS) return value.text;
+      serialised.clear();
+      serialised.append(element);
+      buffer.assign(serialised.str());
       return buffer;
     }
     case ScalarRef::Kind::kNull:

@@ -45,6 +45,7 @@ CREATE RULE night AS SELECT * FROM cloudtrail WHERE eventName = 'GetObject' AND 
 CREATE RULE sg AS SELECT * FROM cloudtrail WHERE eventName = 'AuthorizeSecurityGroupIngress' AND requestParameters.ipPermissions.items[*].ipRanges.items[*].cidrIp = '0.0.0.0/0';
 CREATE RULE net AS SELECT * FROM cloudtrail WHERE cidr_match(sourceIPAddress, '192.0.2.0/24') AND readOnly = false;
 CREATE RULE text AS SELECT * FROM cloudtrail WHERE contains(userAgent, 'Boto3') AND starts_with(awsRegion, 'eu-') AND eventTime BETWEEN '2023-09-30' AND '2023-10-02';
+CREATE RULE object_as_text AS SELECT * FROM cloudtrail WHERE eventName = 'GetObject' AND requestParameters LIKE '%acme%';
 )sql";
 
 TEST(Allocation, MatchAllocatesNothingPerRecordOnceWarm) {
