@@ -161,11 +161,6 @@ class ByteReader {
   std::string error_;
 };
 
-// Frames one input, chosen per stream by its first bytes (see
-// DetectFraming): NDJSON lines, the elements of a {"Records":[…]} document,
-// or concatenated JSON objects (Kinesis Data Firehose output); the units are
-// plain records, EventBridge events (the record is their "detail") or
-// CloudWatch Logs subscription envelopes (one record per logEvents[].message).
 // The bytes a framer has read and not yet consumed. Reads append straight
 // into spare capacity, so that a 256 KiB chunk is not zero-filled first (as
 // std::string::resize would); the consumed front is dropped by moving the
@@ -203,6 +198,11 @@ class ReadBuffer {
   size_t capacity_ = 0;
 };
 
+// Frames one input, chosen per stream by its first bytes (see
+// DetectFraming): NDJSON lines, the elements of a {"Records":[…]} document,
+// or concatenated JSON objects (Kinesis Data Firehose output); the units are
+// plain records, EventBridge events (the record is their "detail") or
+// CloudWatch Logs subscription envelopes (one record per logEvents[].message).
 class StreamFramer : public RecordStream {
  public:
   StreamFramer(std::string name, std::unique_ptr<ByteReader> reader, const SourceOptions& options,
