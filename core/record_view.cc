@@ -50,12 +50,11 @@ std::string_view ScalarText(const ScalarRef& value, std::string& buffer) {
       // warm (to_string would make a new string, and parsing unpadded text a
       // padded copy, every time).
       thread_local simdjson::dom::parser parser;
-      thread_local std::string padded;
+      thread_local PaddedCopy padded;
       thread_local simdjson::internal::string_builder<> serialised;
-      padded.reserve(value.text.size() + simdjson::SIMDJSON_PADDING);
-      padded.assign(value.text);
+      simdjson::padded_string_view input = padded.Assign(value.text);
       simdjson::dom::element element;
-      if (parser.parse(padded.data(), padded.size(), false).get(element) != SUCCESS) return value.text;
+      if (parser.parse(input.data(), input.size(), false).get(element) != SUCCESS) return value.text;
       serialised.clear();
       serialised.append(element);
       buffer.assign(serialised.str());
@@ -138,6 +137,17 @@ simdjson::error_code ReadValue(ondemand::value& value, ondemand::json_type type,
 }
 
 }  // namespace
+
+simdjson::padded_string_view PaddedCopy::Assign(std::string_view bytes) {
+  size_t needed = bytes.size() + simdjson::SIMDJSON_PADDING;
+  if (needed > capacity_) {
+    capacity_ = std::max(needed, capacity_ * 2);
+    bytes_.reset(new char[capacity_]);
+  }
+  std::memcpy(bytes_.get(), bytes.data(), bytes.size());
+  bytes_[bytes.size()] = '\0';
+  return simdjson::padded_string_view(bytes_.get(), bytes.size(), capacity_);
+}
 
 bool KeyTable::MiddleEquals(const Entry& entry, std::string_view key) const {
   return std::memcmp(keys_[entry.key].data() + sizeof(uint64_t), key.data() + sizeof(uint64_t),
@@ -279,14 +289,7 @@ absl::Status RecordView::Extract(std::string_view bytes) {
   too_deep_ = false;
   cut_short_ = false;
   decisive_pending_ = decisive_count_;
-  size_t needed = bytes.size() + simdjson::SIMDJSON_PADDING;
-  if (needed > padded_capacity_) {
-    padded_capacity_ = std::max(needed, padded_capacity_ * 2);
-    padded_.reset(new char[padded_capacity_]);
-  }
-  std::memcpy(padded_.get(), bytes.data(), bytes.size());
-  padded_[bytes.size()] = '\0';  // a number at the very end stops here, not in an older record's bytes
-  simdjson::padded_string_view input(padded_.get(), bytes.size(), padded_capacity_);
+  simdjson::padded_string_view input = padded_.Assign(bytes);
   simdjson::error_code error = parser_.iterate(input).get(document_);
   ondemand::object root;
   if (!error) error = document_.get_object().get(root);

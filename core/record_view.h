@@ -46,6 +46,19 @@ struct ScalarRef {
 // for text that has to be made.
 std::string_view ScalarText(const ScalarRef& value, std::string& buffer);
 
+// A copy of some bytes with simdjson's padding after them, reused from call
+// to call: grown, never shrunk, so that it allocates nothing once warm. The
+// byte after the copy is a NUL, so that a number at the very end stops there
+// and not in an older copy's bytes.
+class PaddedCopy {
+ public:
+  simdjson::padded_string_view Assign(std::string_view bytes);
+
+ private:
+  std::unique_ptr<char[]> bytes_;
+  size_t capacity_ = 0;
+};
+
 // A node's children by key, found in a few instructions per field name of
 // every record: open addressing on the key's length and first 8 bytes; keys
 // of up to 16 bytes are then told apart by their last 8 bytes, longer ones by
@@ -201,9 +214,7 @@ class RecordView {
   const PathTrie& trie_;
   RecordViewLimits limits_;
   std::vector<Slot> slots_;
-  // The record copied with simdjson's padding after it; grown, never shrunk.
-  std::unique_ptr<char[]> padded_;
-  size_t padded_capacity_ = 0;
+  PaddedCopy padded_;  // the record being walked
   simdjson::ondemand::parser parser_;
   simdjson::ondemand::document document_;
   // Subtrees the On-Demand walk cannot serve in one pass (an array read both
