@@ -246,8 +246,8 @@ std::string Condition(Random& r, int depth) {
 
 // A required condition the dispatch index files a rule under: a rule set of
 // such rules lets the walk stop once these fields show that no rule is
-// reached (eventName, eventSource, a nested field, a pattern).
-// Mostly values the records rarely have, so that some records reach no rule.
+// reached (eventName, eventSource, a nested field, a pattern). Mostly values
+// the records rarely have, so that some records reach no rule.
 std::string Anchor(Random& r) {
   auto name = [&] {
     return SqlString(r.Chance(10) ? r.Pick(kEventNames)
@@ -385,15 +385,14 @@ TEST(EngineDifferential, CompiledMatchesReference) {
     }
   }
   std::printf("engine differential: %llu rules, %llu rule×record evaluations, %llu fired, %llu extracted values "
-              "compared, seed %llu\n",
+              "compared, %llu walks stopped early, seed %llu\n",
               static_cast<unsigned long long>(rules_compiled), static_cast<unsigned long long>(evaluations),
               static_cast<unsigned long long>(fired), static_cast<unsigned long long>(values_compared),
-              static_cast<unsigned long long>(seed));
+              static_cast<unsigned long long>(stopped_early), static_cast<unsigned long long>(seed));
   EXPECT_GE(evaluations, batches >= 40 ? 200000u : 0u);
   EXPECT_GT(fired, evaluations / 100) << "too few matches: the test would not notice a silent engine";
   EXPECT_GT(values_compared, evaluations) << "too few extracted values compared";
   EXPECT_GT(stopped_early, 0u) << "no walk stopped early: the anchored batches do not test it";
-  std::printf("engine differential: %llu walks stopped early\n", static_cast<unsigned long long>(stopped_early));
 }
 
 // What stopping early means for bad input: once the anchor fields show that
