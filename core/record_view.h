@@ -203,7 +203,7 @@ class RecordView {
   };
   using OnDemandValue = simdjson::ondemand::value;
 
-  simdjson::error_code VisitValue(OnDemandValue value, int32_t node, size_t depth);
+  simdjson::error_code VisitValue(OnDemandValue& value, int32_t node, size_t depth);
   simdjson::error_code VisitObject(simdjson::ondemand::object object, int32_t node, size_t depth);
   simdjson::error_code VisitArrayOnDemand(simdjson::ondemand::array array, int32_t node, size_t depth);
   simdjson::error_code VisitSubtree(std::string_view raw_json, int32_t node, size_t depth);
