@@ -272,18 +272,42 @@ void RecordView::StopEarly(const std::vector<SlotId>& decisive_slots, StopCheck*
   if (decisive_count_ > 0) stop_check_ = check;
 }
 
-void RecordView::Emit(SlotId slot, ScalarRef value) {
+RecordView::Slot& RecordView::Touch(SlotId slot) {
   Slot& target = slots_[slot];
+  if (!target.touched) {
+    target.touched = true;
+    touched_.push_back(slot);
+  }
+  return target;
+}
+
+// Read straight into the slot's new candidate: a ScalarRef filled on the
+// stack and then copied costs a store-forwarding stall.
+simdjson::error_code RecordView::EmitValue(SlotId slot, OnDemandValue& value, simdjson::ondemand::json_type type,
+                                           bool from_array) {
+  Slot& target = Touch(slot);
+  ScalarRef& scalar = target.values.emplace_back();
+  scalar.from_array = from_array;
+  SIMDJSON_TRY(ReadValue(value, type, scalar));
+  if (scalar.kind != ScalarRef::Kind::kNull && !from_array) target.present = true;
+  return SUCCESS;
+}
+
+void RecordView::Emit(SlotId slot, const ScalarRef& value) {
+  Slot& target = Touch(slot);
   if (value.kind != ScalarRef::Kind::kNull && !value.from_array) target.present = true;
   target.values.push_back(value);
 }
 
 absl::Status RecordView::Extract(std::string_view bytes) {
-  for (Slot& slot : slots_) {
-    slot.values.clear();
-    slot.present = false;
-    slot.arrays = 0;
+  for (SlotId slot : touched_) {
+    Slot& target = slots_[slot];
+    target.values.clear();
+    target.present = false;
+    target.arrays = 0;
+    target.touched = false;
   }
+  touched_.clear();
   dom_parsers_used_ = 0;
   dom_texts_.clear();
   too_deep_ = false;
@@ -334,7 +358,7 @@ std::string_view RawKey(ondemand::field& field) {
 
 }  // namespace
 
-simdjson::error_code RecordView::VisitObject(ondemand::object object, int32_t node_index, size_t depth) {
+simdjson::error_code RecordView::VisitObject(ondemand::object& object, int32_t node_index, size_t depth) {
   const PathTrie::Node& node = trie_.node(node_index);
   if (depth > limits_.max_depth) {
     too_deep_ = true;
@@ -398,25 +422,23 @@ simdjson::error_code RecordView::VisitValue(OnDemandValue& value, int32_t node_i
     }
     default: {
       if (node.slot < 0) return SUCCESS;
-      ScalarRef scalar;
-      SIMDJSON_TRY(ReadValue(value, type, scalar));
-      Emit(node.slot, scalar);
-      return SUCCESS;
+      return EmitValue(node.slot, value, type, /*from_array=*/false);
     }
   }
 }
 
 // An array whose elements serve exactly one purpose: the slot's candidates,
 // a key applied to each element, [*], or [n].
-simdjson::error_code RecordView::VisitArrayOnDemand(ondemand::array array, int32_t node_index, size_t depth) {
+simdjson::error_code RecordView::VisitArrayOnDemand(ondemand::array& array, int32_t node_index, size_t depth) {
   const PathTrie::Node& node = trie_.node(node_index);
   if (depth > limits_.max_depth) {
     too_deep_ = true;
     return simdjson::DEPTH_ERROR;
   }
   if (node.slot >= 0) {
-    slots_[node.slot].present = true;
-    ++slots_[node.slot].arrays;
+    Slot& slot = Touch(node.slot);
+    slot.present = true;
+    ++slot.arrays;
   }
   int64_t index = 0;
   for (auto item_result : array) {
@@ -425,10 +447,7 @@ simdjson::error_code RecordView::VisitArrayOnDemand(ondemand::array array, int32
     if (node.slot >= 0) {
       ondemand::json_type type;
       SIMDJSON_TRY(item.type().get(type));
-      ScalarRef scalar;
-      SIMDJSON_TRY(ReadValue(item, type, scalar));
-      scalar.from_array = true;
-      Emit(node.slot, scalar);
+      SIMDJSON_TRY(EmitValue(node.slot, item, type, /*from_array=*/true));
     } else if (!node.keys.empty()) {
       SIMDJSON_TRY(VisitValue(item, node_index, depth + 1));
     } else if (node.any_element >= 0) {
@@ -510,8 +529,9 @@ void RecordView::VisitDom(simdjson::dom::element element, int32_t node_index, bo
     simdjson::dom::array array;
     if (element.get_array().get(array) != SUCCESS) return;
     if (emit && node.slot >= 0) {
-      slots_[node.slot].present = true;
-      ++slots_[node.slot].arrays;
+      Slot& slot = Touch(node.slot);
+      slot.present = true;
+      ++slot.arrays;
       for (simdjson::dom::element item : array) EmitDom(item, node.slot, true);
     }
     int64_t index = 0;

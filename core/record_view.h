@@ -199,21 +199,27 @@ class RecordView {
   struct Slot {
     std::vector<ScalarRef> values;
     bool present = false;
+    bool touched = false;  // in touched_
     uint32_t arrays = 0;
   };
   using OnDemandValue = simdjson::ondemand::value;
 
   simdjson::error_code VisitValue(OnDemandValue& value, int32_t node, size_t depth);
-  simdjson::error_code VisitObject(simdjson::ondemand::object object, int32_t node, size_t depth);
-  simdjson::error_code VisitArrayOnDemand(simdjson::ondemand::array array, int32_t node, size_t depth);
+  simdjson::error_code VisitObject(simdjson::ondemand::object& object, int32_t node, size_t depth);
+  simdjson::error_code VisitArrayOnDemand(simdjson::ondemand::array& array, int32_t node, size_t depth);
   simdjson::error_code VisitSubtree(std::string_view raw_json, int32_t node, size_t depth);
   void VisitDom(simdjson::dom::element element, int32_t node, bool emit, size_t depth, bool keys_only = false);
   void EmitDom(simdjson::dom::element element, SlotId slot, bool from_array);
-  void Emit(SlotId slot, ScalarRef value);
+  // The slot, listed in touched_ on its first use in a record.
+  Slot& Touch(SlotId slot);
+  void Emit(SlotId slot, const ScalarRef& value);
+  simdjson::error_code EmitValue(SlotId slot, OnDemandValue& value, simdjson::ondemand::json_type type,
+                                 bool from_array);
 
   const PathTrie& trie_;
   RecordViewLimits limits_;
   std::vector<Slot> slots_;
+  std::vector<SlotId> touched_;  // the slots this record wrote, cleared by the next Extract
   PaddedCopy padded_;  // the record being walked
   simdjson::ondemand::parser parser_;
   simdjson::ondemand::document document_;
