@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,8 +15,8 @@ using Letter = DeferredDeadLetters::Letter;
 
 // A batch of records with owned bytes, and what matching them produced,
 // each output tagged with the index of the record it belongs to. Written
-// batches are reused: their buffers keep their capacity, so the reading
-// thread does not allocate per record.
+// batches are reused: their buffers keep their capacity, so reading does not
+// allocate per record.
 struct Batch {
   uint64_t sequence = 0;
   std::string bytes;
@@ -55,48 +54,121 @@ class BatchSink : public AlertSink, public DeadLetterSink {
   size_t record = 0;
 };
 
-class WorkQueue {
+// The state the workers share: the input, read by one worker at a time, and
+// the output, where finished batches wait until every earlier one is
+// written.
+class SharedRun {
  public:
-  void Push(std::unique_ptr<Batch> batch) {
-    std::lock_guard lock(mutex_);
-    pending_.push_back(std::move(batch));
-    work_ready_.notify_one();
-  }
-  std::unique_ptr<Batch> Take() {
-    std::unique_lock lock(mutex_);
-    work_ready_.wait(lock, [&] { return !pending_.empty() || closed_; });
-    if (pending_.empty()) return nullptr;
-    std::unique_ptr<Batch> batch = std::move(pending_.front());
-    pending_.pop_front();
+  SharedRun(const NextRecord& next, DeferredDeadLetters& source_letters, AlertSink& alerts,
+            DeadLetterSink& dead_letters, const ParallelOptions& options,
+            const std::function<void(const absl::Status&)>& on_input_error, int max_input_errors)
+      : next_(next),
+        source_letters_(source_letters),
+        alerts_(alerts),
+        dead_letters_(dead_letters),
+        options_(options),
+        max_in_flight_(std::max<size_t>(options.max_batches_in_flight, options.threads)),
+        on_input_error_(on_input_error),
+        max_input_errors_(max_input_errors) {}
+
+  // The next batch of records, numbered; nullptr once the input is done.
+  // Waits while too many batches are read but not yet written (bounded
+  // memory).
+  std::unique_ptr<Batch> Read() {
+    std::unique_ptr<Batch> batch = TakeSpare();
+    std::lock_guard input(input_mutex_);
+    if (input_done_) return nullptr;
+    {
+      std::unique_lock output(output_mutex_);
+      written_.wait(output, [&] { return next_sequence_ - next_to_write_ < max_in_flight_; });
+    }
+    std::string_view bytes;
+    while (batch->spans.size() < options_.batch_records) {
+      absl::StatusOr<bool> more = next_(bytes, position_);
+      for (Letter& letter : source_letters_.pending) {
+        batch->source_letters.emplace_back(batch->spans.size(), std::move(letter));
+      }
+      source_letters_.pending.clear();
+      if (!more.ok()) {
+        on_input_error_(more.status());
+        if (++errors_in_a_row_ > max_input_errors_) {
+          input_done_ = true;
+          break;
+        }
+        continue;
+      }
+      errors_in_a_row_ = 0;
+      if (!*more) {
+        input_done_ = true;
+        break;
+      }
+      batch->Add(bytes, position_);
+    }
+    if (batch->spans.empty() && batch->source_letters.empty()) return nullptr;
+    batch->sequence = next_sequence_++;
     return batch;
   }
-  void Done(std::unique_ptr<Batch> batch) {
-    std::lock_guard lock(mutex_);
-    done_[batch->sequence] = std::move(batch);
-    done_ready_.notify_all();
-  }
-  // The batch with `sequence` once done; nullptr when no batch will come.
-  std::unique_ptr<Batch> TakeDone(uint64_t sequence, bool wait) {
-    std::unique_lock lock(mutex_);
-    if (wait) done_ready_.wait(lock, [&] { return done_.count(sequence) > 0; });
-    auto it = done_.find(sequence);
-    if (it == done_.end()) return nullptr;
-    std::unique_ptr<Batch> batch = std::move(it->second);
-    done_.erase(it);
-    return batch;
-  }
-  void Close() {
-    std::lock_guard lock(mutex_);
-    closed_ = true;
-    work_ready_.notify_all();
+
+  // Files a matched batch; whoever files the oldest unwritten one writes it
+  // and every later one already filed.
+  void Finished(std::unique_ptr<Batch> batch) {
+    std::lock_guard output(output_mutex_);
+    finished_[batch->sequence] = std::move(batch);
+    for (auto it = finished_.find(next_to_write_); it != finished_.end(); it = finished_.find(next_to_write_)) {
+      Write(*it->second);
+      it->second->Clear();
+      spare_.push_back(std::move(it->second));
+      finished_.erase(it);
+      ++next_to_write_;
+    }
+    written_.notify_all();
   }
 
  private:
-  std::mutex mutex_;
-  std::condition_variable work_ready_, done_ready_;
-  std::deque<std::unique_ptr<Batch>> pending_;
-  std::map<uint64_t, std::unique_ptr<Batch>> done_;
-  bool closed_ = false;
+  std::unique_ptr<Batch> TakeSpare() {
+    std::lock_guard output(output_mutex_);
+    if (spare_.empty()) return std::make_unique<Batch>();
+    std::unique_ptr<Batch> batch = std::move(spare_.back());
+    spare_.pop_back();
+    return batch;
+  }
+
+  void Write(const Batch& batch) {
+    size_t source_letter = 0, letter = 0, alert = 0;
+    for (size_t record = 0; record <= batch.spans.size(); ++record) {
+      for (; source_letter < batch.source_letters.size() && batch.source_letters[source_letter].first == record;
+           ++source_letter) {
+        dead_letters_.Write(batch.source_letters[source_letter].second.View());
+      }
+      for (; letter < batch.letters.size() && batch.letters[letter].first == record; ++letter) {
+        dead_letters_.Write(batch.letters[letter].second.View());
+      }
+      for (; alert < batch.alerts.size() && batch.alerts[alert].first == record; ++alert) {
+        alerts_.Write(batch.alerts[alert].second);
+      }
+    }
+  }
+
+  const NextRecord& next_;
+  DeferredDeadLetters& source_letters_;
+  AlertSink& alerts_;
+  DeadLetterSink& dead_letters_;
+  const ParallelOptions& options_;
+  const uint64_t max_in_flight_;
+  const std::function<void(const absl::Status&)>& on_input_error_;
+  const int max_input_errors_;
+
+  std::mutex input_mutex_;  // guards the input, next_sequence_ and what follows
+  bool input_done_ = false;
+  int errors_in_a_row_ = 0;
+  SourcePosition position_;  // reused, as `next` may assign into its strings
+  uint64_t next_sequence_ = 0;  // the next batch's number
+
+  std::mutex output_mutex_;  // guards the sinks and what follows
+  std::condition_variable written_;
+  uint64_t next_to_write_ = 0;
+  std::map<uint64_t, std::unique_ptr<Batch>> finished_;
+  std::vector<std::unique_ptr<Batch>> spare_;  // written, cleared, to be filled again
 };
 
 }  // namespace
@@ -105,96 +177,25 @@ PipelineStats RunParallel(const CompiledRuleSet& rules, const NextRecord& next, 
                           AlertSink& alerts, DeadLetterSink& dead_letters, const ParallelOptions& options,
                           const std::function<void(const absl::Status&)>& on_input_error,
                           int max_input_errors) {
-  // At most this many batches are read ahead of the writer (bounded memory).
-  const uint64_t max_in_flight = std::max<size_t>(options.max_batches_in_flight, options.threads);
-  WorkQueue queue;
+  SharedRun run(next, source_letters, alerts, dead_letters, options, on_input_error, max_input_errors);
   std::vector<PipelineStats> worker_stats(options.threads);
   std::vector<std::thread> workers;
   for (int w = 0; w < options.threads; ++w) {
     workers.emplace_back([&, w] {
       BatchSink sink;
       Pipeline pipeline(rules, sink, sink);
-      while (std::unique_ptr<Batch> batch = queue.Take()) {
+      while (std::unique_ptr<Batch> batch = run.Read()) {
         sink.batch = batch.get();
         for (size_t i = 0; i < batch->spans.size(); ++i) {
           sink.record = i;
           auto [offset, length] = batch->spans[i];
           pipeline.Process(std::string_view(batch->bytes).substr(offset, length), batch->positions[i]);
         }
-        queue.Done(std::move(batch));
+        run.Finished(std::move(batch));
       }
       worker_stats[w] = pipeline.stats();
     });
   }
-
-  uint64_t next_sequence = 0, next_to_write = 0;
-  std::vector<std::unique_ptr<Batch>> spare;  // written, cleared, to be filled again
-  auto write_batch = [&](std::unique_ptr<Batch> written) {
-    const Batch& batch = *written;
-    size_t source_letter = 0, letter = 0, alert = 0;
-    for (size_t record = 0; record <= batch.spans.size(); ++record) {
-      for (; source_letter < batch.source_letters.size() && batch.source_letters[source_letter].first == record;
-           ++source_letter) {
-        dead_letters.Write(batch.source_letters[source_letter].second.View());
-      }
-      for (; letter < batch.letters.size() && batch.letters[letter].first == record; ++letter) {
-        dead_letters.Write(batch.letters[letter].second.View());
-      }
-      for (; alert < batch.alerts.size() && batch.alerts[alert].first == record; ++alert) {
-        alerts.Write(batch.alerts[alert].second);
-      }
-    }
-    written->Clear();
-    spare.push_back(std::move(written));
-  };
-  auto drain = [&](bool wait) {
-    while (next_to_write < next_sequence) {
-      std::unique_ptr<Batch> done = queue.TakeDone(next_to_write, wait);
-      if (!done) return;
-      write_batch(std::move(done));
-      ++next_to_write;
-    }
-  };
-
-  auto batch = std::make_unique<Batch>();
-  auto push = [&] {
-    batch->sequence = next_sequence++;
-    queue.Push(std::move(batch));
-    if (spare.empty()) {
-      batch = std::make_unique<Batch>();
-    } else {
-      batch = std::move(spare.back());
-      spare.pop_back();
-    }
-    drain(false);
-    while (next_sequence - next_to_write >= max_in_flight) {  // wait for the oldest
-      std::unique_ptr<Batch> done = queue.TakeDone(next_to_write, true);
-      write_batch(std::move(done));
-      ++next_to_write;
-    }
-  };
-  int errors_in_a_row = 0;
-  std::string_view bytes;
-  SourcePosition position;  // reused, as `next` may assign into its strings
-  while (true) {
-    absl::StatusOr<bool> more = next(bytes, position);
-    for (Letter& letter : source_letters.pending) {
-      batch->source_letters.emplace_back(batch->spans.size(), std::move(letter));
-    }
-    source_letters.pending.clear();
-    if (!more.ok()) {
-      on_input_error(more.status());
-      if (++errors_in_a_row > max_input_errors) break;
-      continue;
-    }
-    errors_in_a_row = 0;
-    if (!*more) break;
-    batch->Add(bytes, position);
-    if (batch->spans.size() >= options.batch_records) push();
-  }
-  if (!batch->spans.empty() || !batch->source_letters.empty()) push();
-  queue.Close();
-  drain(true);
   for (std::thread& worker : workers) worker.join();
   PipelineStats total;
   for (const PipelineStats& stats : worker_stats) total.Add(stats);

@@ -1,10 +1,13 @@
 // Runs the per-record pipeline on several threads while keeping the output
-// exactly as one thread would write it. The calling thread reads records into
-// batches; worker threads, each with its own Pipeline (and so its own
-// scratch), match whole batches; the calling thread writes each batch's alerts
-// and dead letters to the sinks in input order. Order within a file (and
-// across files) therefore holds, and --threads never changes the output.
-// Stateless rules only: stateful ones need every record on one thread.
+// exactly as one thread would write it. Worker threads, each with its own
+// Pipeline (and so its own scratch), take turns reading a batch of records
+// and match it; so a record's bytes are read and matched on the same core,
+// and no thread does nothing but read. A finished batch waits until every
+// earlier one is written; the worker that finishes the oldest writes the
+// alerts and dead letters of it and of those waiting behind it, in input
+// order, to the sinks (one worker at a time). Order within a file (and across
+// files) therefore holds, and --threads never changes the output. Stateless
+// rules only: stateful ones need every record on one thread.
 #pragma once
 
 #include <cstdint>

@@ -106,6 +106,34 @@ class CliTest(unittest.TestCase):
         self.assertEqual(outputs[0], outputs[1])
         self.assertEqual(outputs[0], outputs[2])
 
+    def test_threads_keep_dead_letters_in_place(self):
+        # Bad lines all through the input, in many batches: those the reader
+        # rejects (too large) and those matching rejects (not JSON) must come
+        # out where one thread puts them, between the alerts.
+        with open(self.sample) as f:
+            lines = f.read().splitlines()
+        mixed = self.path("mixed.ndjson")
+        with open(mixed, "w") as f:
+            for number, line in enumerate(lines):
+                if number % 97 == 5:
+                    line = "not json " + str(number)
+                elif number % 89 == 7:
+                    line = line[:-1] + ',"padding":"' + "x" * 5000 + '"}'
+                f.write(line + "\n")
+        outputs = []
+        for threads in ["1", "2", "3"]:
+            alerts, dead = self.path(f"m{threads}.ndjson"), self.path(f"md{threads}.ndjson")
+            result = run("run", "--rules", os.path.join(REPO, "rules"), "--threads", threads, "--output", alerts,
+                         "--dead-letter", dead, "--max-record-bytes", "4096", mixed)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            with open(alerts, "rb") as a, open(dead, "rb") as d:
+                outputs.append((a.read(), d.read()))
+        reasons = [json.loads(line)["reason"] for line in outputs[0][1].splitlines()]
+        self.assertEqual(reasons.count("invalid_json"), len(range(5, len(lines), 97)))
+        self.assertGreater(reasons.count("too_large"), 100)
+        self.assertEqual(outputs[0], outputs[1])
+        self.assertEqual(outputs[0], outputs[2])
+
     def test_gzip_records_document_and_stdin_give_the_same_alerts(self):
         with open(self.sample) as f:
             records = [json.loads(line) for line in f][:3000]
