@@ -10,7 +10,6 @@
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/hash/hash.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -19,6 +18,7 @@
 #include "core/pattern_set.h"
 #include "core/reference_interpreter.h"
 #include "core/sql_scalar.h"
+#include "core/text_hash.h"
 #include "core/three_valued.h"
 #include "core/timestamp.h"
 
@@ -155,7 +155,7 @@ struct Source {
   Transform transform = Transform::kNone;
   absl::TimeZone time_zone;
   std::string name;
-  absl::flat_hash_map<std::string, std::vector<uint32_t>> equality_index;  // text -> predicates
+  TextIndex equality_index;  // text -> predicates
   std::unique_ptr<PatternSet> patterns;
   std::vector<uint32_t> pattern_predicate;  // pattern id -> predicate
 };
@@ -215,7 +215,7 @@ struct CompiledRuleSet::Impl {
   std::vector<uint32_t> program_roots;  // per rule
   // Dispatch: anchor slot -> value text -> rules; the sources whose pattern
   // hits reach rules (Predicate::anchored_rules); rules without an anchor.
-  std::vector<std::pair<SlotId, absl::flat_hash_map<std::string, std::vector<uint32_t>>>> dispatch;
+  std::vector<std::pair<SlotId, TextIndex>> dispatch;
   std::vector<uint32_t> pattern_anchor_sources;
   std::vector<uint64_t> unanchored_bits;  // a bit per rule
   // The slots that decide whether a record reaches any rule, and that every
@@ -721,7 +721,7 @@ class Compiler {
         }
         SlotId slot = impl_.sources[p.source].slot;
         auto [it, inserted] = anchor_slot_index.emplace(slot, impl_.dispatch.size());
-        if (inserted) impl_.dispatch.emplace_back(slot, absl::flat_hash_map<std::string, std::vector<uint32_t>>{});
+        if (inserted) impl_.dispatch.emplace_back(slot, TextIndex{});
         auto& index = impl_.dispatch[it->second].second;
         ForEachAnchorValue(p, [&](const std::string& value) {
           std::vector<uint32_t>& users = index[value];
@@ -828,7 +828,7 @@ class Evaluation {
       for (const ScalarRef& value : s_.view.candidates(slot)) {
         if (value.kind == ScalarRef::Kind::kNull) continue;
         std::string_view text = ScalarText(value, s_.buffer);
-        auto it = index.find(absl::string_view(text.data(), text.size()));
+        auto it = index.find(text);
         if (it != index.end()) reach(it->second);
       }
     }
@@ -938,7 +938,7 @@ class Evaluation {
     for (size_t i = 0; i < values.size(); ++i) {
       if (values[i].kind == ScalarRef::Kind::kNull) continue;
       std::string_view text = ScalarText(values[i], s_.buffer);
-      auto it = source.equality_index.find(absl::string_view(text.data(), text.size()));
+      auto it = source.equality_index.find(text);
       if (it == source.equality_index.end()) continue;
       for (uint32_t predicate : it->second) MarkHit(predicate, i);
     }
@@ -952,7 +952,7 @@ class Evaluation {
     for (size_t i = 0; i < values.size(); ++i) {
       if (values[i].kind == ScalarRef::Kind::kNull) continue;
       std::string_view text = ScalarText(values[i], s_.buffer);
-      size_t hash = absl::HashOf(absl::string_view(text.data(), text.size()));
+      size_t hash = TextHash()(text);
       CompiledRuleSet::Scratch::ScanMemo& memo = *s_.scan_memo[source_id];
       const std::vector<uint32_t>* matched = memo.Find(text, hash);
       if (matched == nullptr) {
