@@ -15,8 +15,8 @@ using Letter = DeferredDeadLetters::Letter;
 
 // A batch of records with owned bytes, and what matching them produced,
 // each output tagged with the index of the record it belongs to. Written
-// batches are reused: their buffers keep their capacity, so reading does not
-// allocate per record.
+// batches are reused: their buffers and alerts keep their capacity, so
+// neither reading nor alerting allocates per record once warm.
 struct Batch {
   uint64_t sequence = 0;
   std::string bytes;
@@ -24,7 +24,8 @@ struct Batch {
   std::vector<SourcePosition> positions;  // the first spans.size() are this batch's
   std::vector<std::pair<size_t, Letter>> source_letters;  // written before record i
   std::vector<std::pair<size_t, Letter>> letters;         // record i's own
-  std::vector<std::pair<size_t, Alert>> alerts;
+  std::vector<std::pair<size_t, Alert>> alerts;  // the first alert_count are this batch's
+  size_t alert_count = 0;
 
   void Add(std::string_view record, const SourcePosition& position) {
     if (positions.size() == spans.size()) positions.emplace_back();
@@ -32,19 +33,25 @@ struct Batch {
     spans.emplace_back(bytes.size(), record.size());
     bytes.append(record);
   }
+  void AddAlert(size_t record, const Alert& alert) {
+    if (alert_count == alerts.size()) alerts.emplace_back();
+    alerts[alert_count].first = record;
+    alerts[alert_count].second = alert;  // assigned into strings that have room
+    ++alert_count;
+  }
   void Clear() {
     bytes.clear();
     spans.clear();
     source_letters.clear();
     letters.clear();
-    alerts.clear();
+    alert_count = 0;
   }
 };
 
 // Collects a worker's output into the batch it is matching.
 class BatchSink : public AlertSink, public DeadLetterSink {
  public:
-  void Write(const Alert& alert) override { batch->alerts.emplace_back(record, alert); }
+  void Write(const Alert& alert) override { batch->AddAlert(record, alert); }
   absl::Status Flush() override { return absl::OkStatus(); }
   void Write(const DeadLetter& letter) override {
     batch->letters.emplace_back(record, Letter{letter.reason, letter.detail, letter.position,
@@ -143,7 +150,7 @@ class SharedRun {
       for (; letter < batch.letters.size() && batch.letters[letter].first == record; ++letter) {
         dead_letters_.Write(batch.letters[letter].second.View());
       }
-      for (; alert < batch.alerts.size() && batch.alerts[alert].first == record; ++alert) {
+      for (; alert < batch.alert_count && batch.alerts[alert].first == record; ++alert) {
         alerts_.Write(batch.alerts[alert].second);
       }
     }
