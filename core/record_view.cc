@@ -77,7 +77,8 @@ ScalarRef Scalar(ScalarRef::Kind kind, std::string_view text) {
 
 // One value as a candidate: scalars as themselves, objects and arrays as
 // their raw JSON text.
-simdjson::error_code ReadValue(ondemand::value& value, ondemand::json_type type, ScalarRef& scalar) {
+[[gnu::always_inline]] inline simdjson::error_code ReadValue(ondemand::value& value, ondemand::json_type type,
+                                                             ScalarRef& scalar) {
   switch (type) {
     case ondemand::json_type::object: {
       ondemand::object object;
@@ -270,15 +271,6 @@ void RecordView::StopEarly(const std::vector<SlotId>& decisive_slots, StopCheck*
   }
   decisive_count_ = static_cast<uint32_t>(std::count(decisive_.begin(), decisive_.end(), 1));
   if (decisive_count_ > 0) stop_check_ = check;
-}
-
-RecordView::Slot& RecordView::Touch(SlotId slot) {
-  Slot& target = slots_[slot];
-  if (!target.touched) {
-    target.touched = true;
-    touched_.push_back(slot);
-  }
-  return target;
 }
 
 // Read straight into the slot's new candidate: a ScalarRef filled on the

@@ -211,7 +211,14 @@ class RecordView {
   void VisitDom(simdjson::dom::element element, int32_t node, bool emit, size_t depth, bool keys_only = false);
   void EmitDom(simdjson::dom::element element, SlotId slot, bool from_array);
   // The slot, listed in touched_ on its first use in a record.
-  Slot& Touch(SlotId slot);
+  Slot& Touch(SlotId slot) {
+    Slot& target = slots_[slot];
+    if (!target.touched) {
+      target.touched = true;
+      touched_.push_back(slot);
+    }
+    return target;
+  }
   void Emit(SlotId slot, const ScalarRef& value);
   simdjson::error_code EmitValue(SlotId slot, OnDemandValue& value, simdjson::ondemand::json_type type,
                                  bool from_array);
