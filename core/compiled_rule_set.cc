@@ -1155,10 +1155,15 @@ absl::Status CompiledRuleSet::Match(std::string_view record, Scratch& scratch, s
 
   Evaluation evaluation(*impl_, scratch);
   if (!scratch.reached_known) evaluation.Reach();
+  const uint32_t* roots = impl_->program_roots.data();
+  const ProgramNode* nodes = impl_->program_nodes.data();
   for (size_t word = 0; word < scratch.reached.size(); ++word) {
     for (uint64_t bits = scratch.reached[word]; bits != 0; bits &= bits - 1) {
       uint32_t rule = static_cast<uint32_t>(word * 64 + __builtin_ctzll(bits));
-      if (evaluation.Program(impl_->program_roots[rule]) == TriBool::kTrue) matched.push_back(rule);
+      // The next reached rule's program, while this one runs: programs lie
+      // far apart when there are many rules.
+      if (uint64_t rest = bits & (bits - 1)) __builtin_prefetch(&nodes[roots[word * 64 + __builtin_ctzll(rest)]]);
+      if (evaluation.Program(roots[rule]) == TriBool::kTrue) matched.push_back(rule);
     }
   }
   if (scratch.dom_epoch == scratch.epoch && scratch.dom_failed) {
