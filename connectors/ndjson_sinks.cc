@@ -72,7 +72,11 @@ absl::Status NdjsonWriter::Flush() {
   return absl::OkStatus();
 }
 
-void NdjsonAlertSink::Write(const Alert& alert) { writer_->WriteLine(alert.ToJson()); }
+void NdjsonAlertSink::Write(const Alert& alert) {
+  line_.clear();
+  alert.AppendJson(line_);
+  writer_->WriteLine(line_);
+}
 
 std::string NdjsonDeadLetterSink::ToJson(const DeadLetter& letter) {
   std::string out = "{\"reason\":";

@@ -44,6 +44,7 @@ class NdjsonAlertSink : public AlertSink {
 
  private:
   std::unique_ptr<NdjsonWriter> writer_;
+  std::string line_;  // reused: no allocation per alert
 };
 
 // Counts every letter; writes them when it has a writer (no --dead-letter

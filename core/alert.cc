@@ -10,7 +10,12 @@ __extension__ typedef unsigned __int128 Uint128;
 
 std::string Alert::ToJson() const {
   std::string out;
-  out.reserve(256 + alert_id.size() + rule.size() + event_id.size() + event_time.size() + fields_json.size() +
+  AppendJson(out);
+  return out;
+}
+
+void Alert::AppendJson(std::string& out) const {
+  out.reserve(out.size() + 256 + alert_id.size() + rule.size() + event_id.size() + event_time.size() + fields_json.size() +
               group_json.size() + position.file.size() + position.topic.size());
   out += "{\"alert_id\":";
   AppendJsonString(out, alert_id);
@@ -53,7 +58,6 @@ std::string Alert::ToJson() const {
   out += ",\"source\":";
   position.AppendJson(out);
   out += "}";
-  return out;
 }
 
 std::string FormatEventTime(absl::Time time) {
@@ -78,7 +82,7 @@ std::string FormatEventTime(absl::Time time) {
   return out + "Z";
 }
 
-std::string MakeAlertId(std::string_view rule, std::string_view event_key) {
+void MakeAlertId(std::string_view rule, std::string_view event_key, std::string& out) {
   // FNV-1a, 128-bit variant (offset basis and prime from the FNV spec).
   Uint128 hash = (static_cast<Uint128>(0x6c62272e07bb0142ULL) << 64) |
                            0x62b821756295c58dULL;
@@ -94,12 +98,11 @@ std::string MakeAlertId(std::string_view rule, std::string_view event_key) {
   mix(std::string_view("\0", 1));
   mix(event_key);
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(32, '0');
+  out.resize(32);
   for (int i = 31; i >= 0; --i) {
     out[i] = kHex[static_cast<unsigned>(hash & 0xf)];
     hash >>= 4;
   }
-  return out;
 }
 
 }  // namespace trailhound

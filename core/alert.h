@@ -37,6 +37,7 @@ struct Alert {
 
   // One NDJSON line, without the trailing newline.
   std::string ToJson() const;
+  void AppendJson(std::string& out) const;  // the same line, appended to `out`
 };
 
 // Event time as alerts write it: 2023-10-01T08:15:02Z (a fraction only when
@@ -44,8 +45,9 @@ struct Alert {
 std::string FormatEventTime(absl::Time time);
 
 // 32 hex digits: FNV-1a 128 over rule name, a NUL, and `event_key` (the
-// record's eventID, or its raw bytes when it has none).
-std::string MakeAlertId(std::string_view rule, std::string_view event_key);
+// record's eventID, or its raw bytes when it has none). Assigned to `out`,
+// which keeps its room (no allocation once it has held an id).
+void MakeAlertId(std::string_view rule, std::string_view event_key, std::string& out);
 
 class AlertSink {
  public:

@@ -1185,32 +1185,34 @@ std::optional<std::string_view> CompiledRuleSet::EventTime(const Scratch& scratc
   return SingleString(scratch.view, impl_->event_time_slot);
 }
 
-std::optional<std::string> CompiledRuleSet::ExtractedValueJson(const Scratch& scratch,
-                                                                const BoundExpr& value) const {
-  if (scratch.view.cut_short()) return std::nullopt;
+bool CompiledRuleSet::AppendExtractedValueJson(const Scratch& scratch, const BoundExpr& value,
+                                               std::string& out) const {
+  if (scratch.view.cut_short()) return false;
   auto found = impl_->value_slots.find(&value);
-  if (found == impl_->value_slots.end()) return std::nullopt;
+  if (found == impl_->value_slots.end()) return false;
   SlotId slot = found->second;
   const std::vector<ScalarRef>& candidates = scratch.view.candidates(slot);
   if (candidates.empty()) {
-    if (scratch.view.present(slot)) return std::nullopt;  // e.g. an empty array
-    return std::string("null");
+    if (scratch.view.present(slot)) return false;  // e.g. an empty array
+    out += "null";
+    return true;
   }
-  if (candidates.size() != 1 || candidates[0].from_array || scratch.view.array_count(slot) != 0) return std::nullopt;
+  if (candidates.size() != 1 || candidates[0].from_array || scratch.view.array_count(slot) != 0) return false;
   const ScalarRef& scalar = candidates[0];
-  std::string out;
   switch (scalar.kind) {
     case ScalarRef::Kind::kNull:
-      return std::string("null");
+      out += "null";
+      return true;
     case ScalarRef::Kind::kString:
       AppendJsonString(out, scalar.text);
-      return out;
+      return true;
     case ScalarRef::Kind::kObject:
     case ScalarRef::Kind::kArray:
-      return std::nullopt;
+      return false;
     default: {
-      std::string buffer;
-      return std::string(ScalarText(scalar, buffer));
+      std::string buffer;  // numbers: short enough to stay in the string itself
+      out += ScalarText(scalar, buffer);
+      return true;
     }
   }
 }

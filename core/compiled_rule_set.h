@@ -84,12 +84,11 @@ class CompiledRuleSet {
 
   // A value a rule of rules() reads (a first_seen argument, a GROUP BY or
   // suppress_by field, an aggregate's argument, a SELECT item; found by
-  // address), as
-  // JSON text exactly as ReferenceInterpreter::ValueJson gives it, from the
-  // record last given to Match — when it is a field the walk extracted and a
-  // single scalar there; nullopt otherwise (ask the DOM). Saves parsing the
-  // whole record.
-  std::optional<std::string> ExtractedValueJson(const Scratch& scratch, const BoundExpr& value) const;
+  // address), as JSON text exactly as ReferenceInterpreter::ValueJson gives
+  // it, from the record last given to Match, appended to `out` — when it is
+  // a field the walk extracted and a single scalar there; false otherwise
+  // (`out` untouched: ask the DOM). Saves parsing the whole record.
+  bool AppendExtractedValueJson(const Scratch& scratch, const BoundExpr& value, std::string& out) const;
 
   const RuleSet& rules() const { return rules_; }
   size_t predicate_count() const;

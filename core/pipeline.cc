@@ -106,13 +106,10 @@ class WalkOrDomValues : public RecordValues {
  public:
   WalkOrDomValues(const CompiledRuleSet& rules, const CompiledRuleSet::Scratch* scratch, ParsedRecord& parsed)
       : rules_(rules), scratch_(scratch), parsed_(parsed) {}
-  std::string Json(const BoundExpr& value) override {
-    if (scratch_ != nullptr) {
-      if (std::optional<std::string> extracted = rules_.ExtractedValueJson(*scratch_, value)) return *extracted;
-    }
+  void AppendJson(const BoundExpr& value, std::string& out) override {
+    if (scratch_ != nullptr && rules_.AppendExtractedValueJson(*scratch_, value, out)) return;
     simdjson::dom::element record;
-    if (parsed_.Get(record)) return "null";
-    return ReferenceInterpreter::ValueJson(value, record);
+    out += parsed_.Get(record) ? "null" : ReferenceInterpreter::ValueJson(value, record);
   }
 
  private:
@@ -150,7 +147,7 @@ void Pipeline::EmitMatches(std::string_view bytes, const SourcePosition& positio
     }
     Alert& alert = alert_;  // a record alert: the window fields stay empty
     alert.rule = rule.name;
-    alert.alert_id = MakeAlertId(rule.name, event_id ? *event_id : bytes);
+    MakeAlertId(rule.name, event_id ? *event_id : bytes, alert.alert_id);
     alert.severity = rule.severity;
     alert.tags = rule.tags;
     alert.event_id = event_id.value_or("");
@@ -161,7 +158,7 @@ void Pipeline::EmitMatches(std::string_view bytes, const SourcePosition& positio
     if (projection_error) {
       alert.fields_error = simdjson::error_message(projection_error);
     } else {
-      alert.fields_json = ReferenceInterpreter::ProjectFields(rule, record, &values);
+      ReferenceInterpreter::ProjectFields(rule, record, &values, alert.fields_json);
     }
     alert.position = position;
     Emit(alert);

@@ -514,17 +514,24 @@ std::string ReferenceInterpreter::ValueJson(const BoundExpr& value, element reco
   return out;
 }
 
-std::string ReferenceInterpreter::ProjectFields(const BoundRule& rule, element record, RecordValues* values) {
-  if (rule.select_star) return simdjson::to_string(record);
-  std::string out = "{";
+void ReferenceInterpreter::ProjectFields(const BoundRule& rule, element record, RecordValues* values,
+                                         std::string& out) {
+  if (rule.select_star) {
+    out = simdjson::to_string(record);
+    return;
+  }
+  out = "{";
   for (size_t i = 0; i < rule.select.size(); ++i) {
     if (i) out.push_back(',');
     AppendJsonString(out, rule.select[i].output_name);
     out.push_back(':');
-    out += values != nullptr ? values->Json(rule.select[i].value) : ValueJson(rule.select[i].value, record);
+    if (values != nullptr) {
+      values->AppendJson(rule.select[i].value, out);
+    } else {
+      out += ValueJson(rule.select[i].value, record);
+    }
   }
   out.push_back('}');
-  return out;
 }
 
 }  // namespace trailhound

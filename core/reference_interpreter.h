@@ -22,7 +22,13 @@ namespace trailhound {
 class RecordValues {
  public:
   virtual ~RecordValues() = default;
-  virtual std::string Json(const BoundExpr& value) = 0;
+  // The value as JSON text, appended to `out`.
+  virtual void AppendJson(const BoundExpr& value, std::string& out) = 0;
+  std::string Json(const BoundExpr& value) {
+    std::string out;
+    AppendJson(value, out);
+    return out;
+  }
 };
 
 class ReferenceInterpreter {
@@ -33,9 +39,10 @@ class ReferenceInterpreter {
   // One value as JSON text ("null" for NULL; an array for a [*] path).
   static std::string ValueJson(const BoundExpr& value, simdjson::dom::element record);
   // The rule's SELECT list as one JSON object (the whole record for SELECT *),
-  // each item's value read through `values` when given.
-  static std::string ProjectFields(const BoundRule& rule, simdjson::dom::element record,
-                                   RecordValues* values = nullptr);
+  // each item's value read through `values` when given; assigned to `out`,
+  // which keeps its room.
+  static void ProjectFields(const BoundRule& rule, simdjson::dom::element record, RecordValues* values,
+                            std::string& out);
 };
 
 }  // namespace trailhound

@@ -369,7 +369,7 @@ Alert SuppressionSummary(const BoundRule& rule, const std::string& stream, const
   summary.group_json = key;
   summary.suppressed_count = period.count;
   summary.fields_json = "{}";
-  summary.alert_id = MakeAlertId(rule.name, StateAlertKey("suppressed", stream, key, summary.window_start, ""));
+  MakeAlertId(rule.name, StateAlertKey("suppressed", stream, key, summary.window_start, ""), summary.alert_id);
   summary.position = period.last_position;
   return summary;
 }
@@ -746,8 +746,8 @@ void RuleState::Close(Partition& partition, bool everything, const Emit& emit) {
       alert.window_start = start_text;
       alert.window_end = end_text;
       alert.group_json = key;
-      alert.fields_json = ReferenceInterpreter::ProjectFields(rule, group_record);
-      alert.alert_id = MakeAlertId(rule.name, StateAlertKey("window", partition.id, key, start_text, end_text));
+      ReferenceInterpreter::ProjectFields(rule, group_record, nullptr, alert.fields_json);
+      MakeAlertId(rule.name, StateAlertKey("window", partition.id, key, start_text, end_text), alert.alert_id);
       alert.position = position;
       closing.push_back(ClosedAlert{end, start, slot.rule_index, key, std::move(alert)});
       return true;

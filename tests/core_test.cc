@@ -105,10 +105,15 @@ TEST(Cidr, ContainsV4AndV6) {
 TEST(AlertId, IsFnv1a128OfRuleNulEventId) {
   // Expected values from an independent Python FNV-1a 128 (offset basis
   // 0x6c62272e07bb014262b821756295c58d, prime 2^88 + 2^8 + 0x3b).
-  EXPECT_EQ(MakeAlertId("console_login", "evt-1"), "03f504ef947cd8624d643c8378a04257");
-  EXPECT_EQ(MakeAlertId("console_login", "evt-1"), MakeAlertId("console_login", "evt-1"));
-  EXPECT_NE(MakeAlertId("console_login", "evt-1"), MakeAlertId("console_login", "evt-2"));
-  EXPECT_NE(MakeAlertId("a", "bc"), MakeAlertId("ab", "c"));
+  auto id = [](std::string_view rule, std::string_view key) {
+    std::string out = "an older, longer id whose room is reused";
+    MakeAlertId(rule, key, out);
+    return out;
+  };
+  EXPECT_EQ(id("console_login", "evt-1"), "03f504ef947cd8624d643c8378a04257");
+  EXPECT_EQ(id("console_login", "evt-1"), id("console_login", "evt-1"));
+  EXPECT_NE(id("console_login", "evt-1"), id("console_login", "evt-2"));
+  EXPECT_NE(id("a", "bc"), id("ab", "c"));
 }
 
 TEST(FormatEventTime, SameAsAbslFormatTime) {
