@@ -61,10 +61,10 @@ class CompiledRuleSet {
 
   // How far Match walks a record. By default the walk stops as soon as the
   // record's anchor values (see the dispatch index), eventName and eventTime
-  // show that it reaches no rule: the rest is neither read nor validated, and
-  // EventId / ExtractedValueJson give nullopt for it. kAllReadPaths walks
-  // every path the rules read (the reference engine's pipeline, which needs
-  // eventID of every record).
+  // show that it reaches no rule: the rest is neither read nor validated,
+  // EventId gives nullopt and AppendExtractedValueJson false for it.
+  // kAllReadPaths walks every path the rules read (the reference engine's
+  // pipeline, which needs eventID of every record).
   enum class Walk { kStopWhenNothingCanMatch, kAllReadPaths };
   ScratchPtr NewScratch(Walk walk = Walk::kStopWhenNothingCanMatch) const;
   // Whether the walk of the record last given to Match stopped early.
