@@ -122,11 +122,16 @@ class KafkaTopicWriter {
 class KafkaAlertSink : public AlertSink {
  public:
   KafkaAlertSink(KafkaProducer& producer, std::string topic) : topic_(producer, std::move(topic)) {}
-  void Write(const Alert& alert) override { topic_.Send(alert.rule, alert.ToJson()); }
+  void Write(const Alert& alert) override {
+    line_.clear();
+    alert.AppendJson(line_);
+    topic_.Send(alert.rule, line_);  // librdkafka copies it
+  }
   absl::Status Flush() override { return topic_.Flush(); }
 
  private:
   KafkaTopicWriter topic_;
+  std::string line_;  // reused: no allocation per alert
 };
 
 // Dead letters as messages on a topic: key = reason, value = the letter's
