@@ -1210,7 +1210,7 @@ bool CompiledRuleSet::AppendExtractedValueJson(const Scratch& scratch, const Bou
     case ScalarRef::Kind::kArray:
       return false;
     default: {
-      std::string buffer;  // numbers: short enough to stay in the string itself
+      std::string buffer;  // integers fit in the string itself; a long double's text allocates
       out += ScalarText(scalar, buffer);
       return true;
     }

@@ -281,14 +281,24 @@ simdjson::error_code RecordView::EmitValue(SlotId slot, OnDemandValue& value, si
   ScalarRef& scalar = target.values.emplace_back();
   scalar.from_array = from_array;
   SIMDJSON_TRY(ReadValue(value, type, scalar));
-  if (scalar.kind != ScalarRef::Kind::kNull && !from_array) target.present = true;
+  NotePresence(target, scalar);
   return SUCCESS;
 }
 
 void RecordView::Emit(SlotId slot, const ScalarRef& value) {
   Slot& target = Touch(slot);
-  if (value.kind != ScalarRef::Kind::kNull && !value.from_array) target.present = true;
   target.values.push_back(value);
+  NotePresence(target, value);
+}
+
+void RecordView::NotePresence(Slot& slot, const ScalarRef& value) {
+  if (value.kind != ScalarRef::Kind::kNull && !value.from_array) slot.present = true;
+}
+
+void RecordView::CountArray(SlotId slot) {
+  Slot& target = Touch(slot);
+  target.present = true;
+  ++target.arrays;
 }
 
 absl::Status RecordView::Extract(std::string_view bytes) {
@@ -427,11 +437,7 @@ simdjson::error_code RecordView::VisitArrayOnDemand(ondemand::array& array, int3
     too_deep_ = true;
     return simdjson::DEPTH_ERROR;
   }
-  if (node.slot >= 0) {
-    Slot& slot = Touch(node.slot);
-    slot.present = true;
-    ++slot.arrays;
-  }
+  if (node.slot >= 0) CountArray(node.slot);
   int64_t index = 0;
   for (auto item_result : array) {
     ondemand::value item;
@@ -521,9 +527,7 @@ void RecordView::VisitDom(simdjson::dom::element element, int32_t node_index, bo
     simdjson::dom::array array;
     if (element.get_array().get(array) != SUCCESS) return;
     if (emit && node.slot >= 0) {
-      Slot& slot = Touch(node.slot);
-      slot.present = true;
-      ++slot.arrays;
+      CountArray(node.slot);
       for (simdjson::dom::element item : array) EmitDom(item, node.slot, true);
     }
     int64_t index = 0;

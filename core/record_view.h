@@ -222,6 +222,11 @@ class RecordView {
   void Emit(SlotId slot, const ScalarRef& value);
   simdjson::error_code EmitValue(SlotId slot, OnDemandValue& value, simdjson::ondemand::json_type type,
                                  bool from_array);
+  // A candidate makes its path present unless it is null or an element of
+  // an array the path ended on (the array itself did: CountArray).
+  static void NotePresence(Slot& slot, const ScalarRef& value);
+  // The path ended on an array: present, one more array for contains().
+  void CountArray(SlotId slot);
 
   const PathTrie& trie_;
   RecordViewLimits limits_;
