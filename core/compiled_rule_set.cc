@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -592,11 +593,12 @@ class Compiler {
   // A set of anchors a rule is filed under: predicates of which a record must
   // satisfy at least one for the rule to be TRUE. Equalities / IN lists go to
   // the dispatch index, patterns (LIKE / ILIKE / REGEXP, not negated) reach
-  // the rule when they hit. Cheaper sets have fewer patterns, then fewer
-  // fields outside the ones CloudTrail writes in every record (the walk can
-  // only stop early once it has seen every anchor field, and an absent one is
-  // known absent only at the record's end), then a lower estimated reach (see
-  // BuildDispatch), then fields ranked eventName first.
+  // the rule when they hit. Cheaper sets have fewer patterns on fields not
+  // scanned anyway (scanned_sources_), then fewer fields outside the ones
+  // CloudTrail writes in every record (the walk can only stop early once it
+  // has seen every anchor field, and an absent one is known absent only at
+  // the record's end), then a lower estimated reach (see BuildDispatch), then
+  // fields ranked eventName first.
   struct AnchorSet {
     std::vector<uint32_t> predicates;
     size_t patterns = 0;
@@ -630,7 +632,7 @@ class Compiler {
         bool pattern = p.kind == Predicate::Kind::kPattern && !p.negated;
         if (!pattern && !IsEqualityAnchor(p)) return std::nullopt;
         size_t optional = InEveryRecord(impl_.trie.path(impl_.sources[p.source].slot)) ? 0 : 1;
-        if (pattern) return AnchorSet{{n.predicate}, 1, optional, 0, 0};
+        if (pattern && !scanned_sources_.contains(p.source)) return AnchorSet{{n.predicate}, 1, optional, 0, 0};
         auto [reach, field_rank] = rank(p);
         return AnchorSet{{n.predicate}, 0, optional, reach, field_rank};
       }
@@ -681,6 +683,14 @@ class Compiler {
   // eventName, 3 for other fields). A record reaches a rule filed under a
   // pattern only when that pattern hits. A rule without an anchor set is
   // evaluated for every record.
+  //
+  // Once some rule can only be filed under patterns of a field, that field is
+  // scanned for every record, and its patterns anchor other rules at no
+  // extra cost: a second round files every rule again with those patterns
+  // ranked as a field other than eventName / eventSource, by how many rules
+  // share the pattern. A rule like `eventSource = 'sts.amazonaws.com' AND
+  // userAgent LIKE '%pacu%'` is then reached when the pattern hits, not by
+  // every STS record.
   void BuildDispatch() {
     absl::flat_hash_map<std::pair<SlotId, std::string>, uint32_t> sharing;  // (field, value) -> rules
     for (uint32_t rule = 0; rule < rules_.rules.size(); ++rule) {
@@ -689,20 +699,33 @@ class Compiler {
       });
     }
     auto rank = [&](const Predicate& p) {
+      constexpr size_t kOtherFieldWeight = 3;
+      if (p.kind == Predicate::Kind::kPattern) return std::make_pair(p.rules.size() * kOtherFieldWeight, 2);
       size_t rules_sharing = 0;
       ForEachAnchorValue(p, [&](const std::string& value) {
         rules_sharing += sharing[{impl_.sources[p.source].slot, value}];
       });
       const std::string field = impl_.trie.path(impl_.sources[p.source].slot).ToString();
       int field_rank = field == "eventName" ? 0 : field == "eventSource" ? 1 : 2;
-      size_t value_weight = field == "eventName" ? 1 : field == "eventSource" ? 10 : 3;
+      size_t value_weight = field == "eventName" ? 1 : field == "eventSource" ? 10 : kOtherFieldWeight;
       return std::make_pair(rules_sharing * value_weight, field_rank);
     };
+    std::vector<std::optional<AnchorSet>> chosen(rules_.rules.size());
+    for (uint32_t rule = 0; rule < rules_.rules.size(); ++rule) chosen[rule] = Anchors(impl_.program_roots[rule], rank);
+    for (const std::optional<AnchorSet>& anchors : chosen) {
+      if (!anchors || anchors->patterns == 0) continue;
+      for (uint32_t id : anchors->predicates) {
+        if (impl_.predicates[id].kind == Predicate::Kind::kPattern) scanned_sources_.insert(impl_.predicates[id].source);
+      }
+    }
+    if (!scanned_sources_.empty()) {
+      for (uint32_t rule = 0; rule < rules_.rules.size(); ++rule) chosen[rule] = Anchors(impl_.program_roots[rule], rank);
+    }
     std::map<SlotId, size_t> anchor_slot_index;
     impl_.anchor_description.resize(rules_.rules.size());
     impl_.unanchored_bits.assign((rules_.rules.size() + 63) / 64, 0);
     for (uint32_t rule = 0; rule < rules_.rules.size(); ++rule) {
-      std::optional<AnchorSet> anchors = Anchors(impl_.program_roots[rule], rank);
+      std::optional<AnchorSet>& anchors = chosen[rule];
       if (!anchors) {
         impl_.unanchored_bits[rule / 64] |= uint64_t{1} << (rule % 64);
         impl_.anchor_description[rule] = "always evaluated (no required equality or pattern)";
@@ -806,6 +829,8 @@ class Compiler {
   CompiledRuleSet::Impl& impl_;
   absl::flat_hash_map<std::string, uint32_t> source_ids_;
   absl::flat_hash_map<std::string, uint32_t> predicate_ids_;
+  // Sources some rule can only be anchored on by their patterns (BuildDispatch).
+  absl::flat_hash_set<uint32_t> scanned_sources_;
 };
 
 // Evaluates predicates and programs for one record.

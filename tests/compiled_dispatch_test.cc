@@ -1,0 +1,70 @@
+// Which anchors the dispatch index files a rule under (explain shows them),
+// and that a rule filed under a pattern is still matched exactly when its
+// condition holds.
+#include <gtest/gtest.h>
+
+#include "core/compiled_rule_set.h"
+#include "dsl/rule_set_loader.h"
+
+namespace trailhound {
+namespace {
+
+std::unique_ptr<const CompiledRuleSet> Compile(const std::string& text) {
+  std::unique_ptr<LoadedRuleSet> loaded = LoadRuleSetFromText("rules.sql", text);
+  EXPECT_FALSE(loaded->diagnostics.has_errors());
+  auto compiled = CompiledRuleSet::Compile(loaded->rules);
+  EXPECT_TRUE(compiled.ok()) << compiled.status();
+  return std::move(*compiled);
+}
+
+std::vector<uint32_t> Match(const CompiledRuleSet& compiled, const std::string& record) {
+  CompiledRuleSet::ScratchPtr scratch = compiled.NewScratch();
+  std::vector<uint32_t> matched;
+  EXPECT_TRUE(compiled.Match(record, *scratch, matched).ok());
+  return matched;
+}
+
+constexpr char kStsTool[] =
+    "CREATE RULE sts_tool AS SELECT * FROM t\n"
+    "WHERE eventSource = 'sts.amazonaws.com' AND userAgent LIKE '%pacu/%';\n";
+constexpr char kAnyCurl[] = "CREATE RULE any_curl AS SELECT * FROM t WHERE userAgent LIKE '%curl/%';\n";
+
+TEST(CompiledDispatch, AnEqualityBeatsAPatternOnAFieldNothingElseScans) {
+  std::unique_ptr<const CompiledRuleSet> compiled = Compile(kStsTool);
+  EXPECT_NE(compiled->Explain().find("[anchored on eventSource = 'sts.amazonaws.com']"), std::string::npos)
+      << compiled->Explain();
+}
+
+TEST(CompiledDispatch, APatternOnAFieldScannedAnywayBeatsASharedEquality) {
+  // any_curl can only be anchored on a userAgent pattern, so userAgent is
+  // scanned for every record: sts_tool is reached when '%pacu/%' hits.
+  std::unique_ptr<const CompiledRuleSet> compiled = Compile(std::string(kStsTool) + kAnyCurl);
+  const std::string explain = compiled->Explain();
+  EXPECT_NE(explain.find("sts_tool: (p0 AND p1)   [anchored on the pattern userAgent LIKE '%pacu/%']"),
+            std::string::npos)
+      << explain;
+  EXPECT_NE(explain.find("on the patterns of userAgent: 2 patterns -> 2 rule entries"), std::string::npos)
+      << explain;
+  EXPECT_EQ(explain.find("on eventSource"), std::string::npos) << explain;
+
+  EXPECT_EQ(Match(*compiled, R"({"eventSource":"sts.amazonaws.com","userAgent":"pacu/1.5"})"),
+            std::vector<uint32_t>{0});
+  EXPECT_EQ(Match(*compiled, R"({"eventSource":"iam.amazonaws.com","userAgent":"pacu/1.5"})"),
+            std::vector<uint32_t>{});
+  EXPECT_EQ(Match(*compiled, R"({"eventSource":"sts.amazonaws.com","userAgent":"curl/8"})"),
+            std::vector<uint32_t>{1});
+  EXPECT_EQ(Match(*compiled, R"({"eventSource":"sts.amazonaws.com"})"), std::vector<uint32_t>{});
+}
+
+TEST(CompiledDispatch, ARareEqualityStillBeatsAFreePattern) {
+  // One rule uses 'DeleteTrail' (estimated reach 1); the pattern is shared by
+  // two rules (estimated reach 6).
+  std::unique_ptr<const CompiledRuleSet> compiled = Compile(
+      std::string(kAnyCurl) +
+      "CREATE RULE curl_trail AS SELECT * FROM t WHERE eventName = 'DeleteTrail' AND userAgent LIKE '%curl/%';\n");
+  EXPECT_NE(compiled->Explain().find("[anchored on eventName = 'DeleteTrail']"), std::string::npos)
+      << compiled->Explain();
+}
+
+}  // namespace
+}  // namespace trailhound
