@@ -161,6 +161,14 @@ struct Source {
   std::vector<uint32_t> pattern_predicate;  // pattern id -> predicate
 };
 
+// Rules filed under a pattern that its hits reach when `guard`, a second
+// condition those rules require, is TRUE (kNoGuard: always).
+constexpr uint32_t kNoGuard = UINT32_MAX;
+struct GuardedRules {
+  uint32_t guard = kNoGuard;
+  std::vector<uint32_t> rules;
+};
+
 struct Predicate {
   enum class Kind { kCompare, kIn, kPattern, kBetween, kIsNull, kStringTest, kCidr, kTruthy, kGeneric };
   Kind kind = Kind::kGeneric;
@@ -177,7 +185,7 @@ struct Predicate {
   uint32_t pattern = 0;                     // kPattern
   const BoundExpr* generic = nullptr;       // kGeneric
   std::vector<uint32_t> rules;
-  std::vector<uint32_t> anchored_rules;  // kPattern: the rules its hits reach (dispatch)
+  std::vector<GuardedRules> anchored;  // kPattern: the rules its hits reach (dispatch)
 
   const char* KindName() const {
     switch (kind) {
@@ -215,7 +223,7 @@ struct CompiledRuleSet::Impl {
   std::vector<ProgramNode> program_nodes;
   std::vector<uint32_t> program_roots;  // per rule
   // Dispatch: anchor slot -> value text -> rules; the sources whose pattern
-  // hits reach rules (Predicate::anchored_rules); rules without an anchor.
+  // hits reach rules (Predicate::anchored); rules without an anchor.
   std::vector<std::pair<SlotId, TextIndex>> dispatch;
   std::vector<uint32_t> pattern_anchor_sources;
   std::vector<uint64_t> unanchored_bits;  // a bit per rule
@@ -739,7 +747,12 @@ class Compiler {
         if (p.kind == Predicate::Kind::kPattern) {
           auto& sources = impl_.pattern_anchor_sources;
           if (std::find(sources.begin(), sources.end(), p.source) == sources.end()) sources.push_back(p.source);
-          if (p.anchored_rules.empty() || p.anchored_rules.back() != rule) p.anchored_rules.push_back(rule);
+          uint32_t guard = anchors->predicates.size() == 1 ? Guard(impl_.program_roots[rule], id, rank) : kNoGuard;
+          FileUnderPattern(p, guard, rule);
+          if (guard != kNoGuard) {
+            described.back() += ", when " + impl_.predicates[guard].sql;
+            guard_slots_.insert(impl_.sources[impl_.predicates[guard].source].slot);
+          }
           continue;
         }
         SlotId slot = impl_.sources[p.source].slot;
@@ -754,6 +767,35 @@ class Compiler {
       impl_.anchor_description[rule] =
           (described.size() == 1 ? "anchored on " : "anchored on any of: ") + absl::StrJoin(described, "; ");
     }
+  }
+
+  // A rule filed under one pattern may also require an equality on a field
+  // every record has (`eventSource = 'sts.amazonaws.com' AND userAgent LIKE
+  // '%Boto3/%'`): the most selective such equality among the children of
+  // its top AND guards it. When the pattern hits, the guard is computed
+  // once for all the rules behind it, and they are reached only if it is
+  // TRUE. Common patterns then reach few rules.
+  template <typename Rank>
+  uint32_t Guard(uint32_t root, uint32_t anchor, const Rank& rank) const {
+    const std::vector<ProgramNode>& nodes = impl_.program_nodes;
+    if (nodes[root].kind != ProgramNode::Kind::kAnd) return kNoGuard;
+    uint32_t best = kNoGuard;
+    size_t best_reach = SIZE_MAX;
+    for (uint32_t child = root + 1; child < nodes[root].next; child = nodes[child].next) {
+      if (nodes[child].kind != ProgramNode::Kind::kPredicate || nodes[child].predicate == anchor) continue;
+      const Predicate& p = impl_.predicates[nodes[child].predicate];
+      if (!IsEqualityAnchor(p) || !InEveryRecord(impl_.trie.path(impl_.sources[p.source].slot))) continue;
+      size_t reach = rank(p).first;
+      if (reach < best_reach) best = nodes[child].predicate, best_reach = reach;
+    }
+    return best;
+  }
+
+  static void FileUnderPattern(Predicate& pattern, uint32_t guard, uint32_t rule) {
+    auto group = std::find_if(pattern.anchored.begin(), pattern.anchored.end(),
+                              [&](const GuardedRules& g) { return g.guard == guard; });
+    if (group == pattern.anchored.end()) group = pattern.anchored.insert(group, GuardedRules{guard, {}});
+    if (group->rules.empty() || group->rules.back() != rule) group->rules.push_back(rule);
   }
 
   // A rule is evaluated only when its anchor holds (or may hold: an IN list
@@ -780,9 +822,10 @@ class Compiler {
     nodes[end - 1] = moved;
   }
 
-  // When every rule is anchored, a record whose anchor values reach no rule
-  // needs nothing more than those values and the eventName / eventTime the
-  // pipeline reads of every record: the walk may stop once it has them.
+  // When every rule is anchored, a record whose anchor (and guard) values
+  // reach no rule needs nothing more than those values and the eventName /
+  // eventTime the pipeline reads of every record: the walk may stop once it
+  // has them.
   void FindDecisiveSlots() {
     for (uint64_t bits : impl_.unanchored_bits) {
       if (bits != 0) return;
@@ -791,6 +834,7 @@ class Compiler {
     slots = {impl_.event_name_slot, impl_.event_time_slot};
     for (const auto& [slot, index] : impl_.dispatch) slots.push_back(slot);
     for (uint32_t source : impl_.pattern_anchor_sources) slots.push_back(impl_.sources[source].slot);
+    slots.insert(slots.end(), guard_slots_.begin(), guard_slots_.end());
   }
 
   bool IsEqualityAnchor(const Predicate& p) const {
@@ -831,6 +875,7 @@ class Compiler {
   absl::flat_hash_map<std::string, uint32_t> predicate_ids_;
   // Sources some rule can only be anchored on by their patterns (BuildDispatch).
   absl::flat_hash_set<uint32_t> scanned_sources_;
+  std::set<SlotId> guard_slots_;  // the fields of guards (Guard)
 };
 
 // Evaluates predicates and programs for one record.
@@ -849,6 +894,11 @@ class Evaluation {
     auto reach = [&](const std::vector<uint32_t>& rules) {
       for (uint32_t rule : rules) reached[rule / 64] |= uint64_t{1} << (rule % 64);
     };
+    auto reach_guarded = [&](const Predicate& pattern) {
+      for (const GuardedRules& group : pattern.anchored) {
+        if (group.guard == kNoGuard || PredicateValue(group.guard) == TriBool::kTrue) reach(group.rules);
+      }
+    };
     for (const auto& [slot, index] : impl_.dispatch) {
       for (const ScalarRef& value : s_.view.candidates(slot)) {
         if (value.kind == ScalarRef::Kind::kNull) continue;
@@ -860,12 +910,12 @@ class Evaluation {
     for (uint32_t source_id : impl_.pattern_anchor_sources) {
       const Source& source = impl_.sources[source_id];
       if (Candidates(source_id).size() > kMaxIndexedCandidates) {  // no hit masks: reach them all
-        for (uint32_t predicate : source.pattern_predicate) reach(impl_.predicates[predicate].anchored_rules);
+        for (uint32_t predicate : source.pattern_predicate) reach_guarded(impl_.predicates[predicate]);
         continue;
       }
       EnsurePatternHits(source_id);
     }
-    for (uint32_t predicate : s_.pattern_hits) reach(impl_.predicates[predicate].anchored_rules);
+    for (uint32_t predicate : s_.pattern_hits) reach_guarded(impl_.predicates[predicate]);
   }
 
   TriBool Program(uint32_t index) {
@@ -1272,14 +1322,17 @@ std::string CompiledRuleSet::Explain() const {
                     " rule entries\n");
   }
   for (uint32_t source_id : impl.pattern_anchor_sources) {
-    size_t patterns = 0, filed = 0;
+    size_t patterns = 0, filed = 0, guarded = 0;
     for (uint32_t predicate : impl.sources[source_id].pattern_predicate) {
-      size_t rules = impl.predicates[predicate].anchored_rules.size();
-      patterns += rules > 0;
-      filed += rules;
+      const std::vector<GuardedRules>& groups = impl.predicates[predicate].anchored;
+      patterns += !groups.empty();
+      for (const GuardedRules& group : groups) {
+        filed += group.rules.size();
+        if (group.guard != kNoGuard) guarded += group.rules.size();
+      }
     }
     absl::StrAppend(&out, "  on the patterns of ", impl.sources[source_id].name, ": ", patterns, " patterns -> ",
-                    filed, " rule entries\n");
+                    filed, " rule entries (", guarded, " behind a guard)\n");
   }
   size_t unanchored = 0;
   for (uint64_t bits : impl.unanchored_bits) unanchored += static_cast<size_t>(__builtin_popcountll(bits));

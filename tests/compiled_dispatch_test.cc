@@ -37,15 +37,20 @@ TEST(CompiledDispatch, AnEqualityBeatsAPatternOnAFieldNothingElseScans) {
 
 TEST(CompiledDispatch, APatternOnAFieldScannedAnywayBeatsASharedEquality) {
   // any_curl can only be anchored on a userAgent pattern, so userAgent is
-  // scanned for every record: sts_tool is reached when '%pacu/%' hits.
+  // scanned for every record: sts_tool is reached when '%pacu/%' hits and
+  // its guard, the eventSource equality, is TRUE.
   std::unique_ptr<const CompiledRuleSet> compiled = Compile(std::string(kStsTool) + kAnyCurl);
   const std::string explain = compiled->Explain();
-  EXPECT_NE(explain.find("sts_tool: (p0 AND p1)   [anchored on the pattern userAgent LIKE '%pacu/%']"),
+  EXPECT_NE(explain.find("sts_tool: (p0 AND p1)   [anchored on the pattern userAgent LIKE '%pacu/%', "
+                         "when eventSource = 'sts.amazonaws.com']"),
             std::string::npos)
       << explain;
-  EXPECT_NE(explain.find("on the patterns of userAgent: 2 patterns -> 2 rule entries"), std::string::npos)
+  EXPECT_NE(explain.find("on the patterns of userAgent: 2 patterns -> 2 rule entries (1 behind a guard)"),
+            std::string::npos)
       << explain;
   EXPECT_EQ(explain.find("on eventSource"), std::string::npos) << explain;
+  EXPECT_NE(explain.find("the walk stops once eventName, eventSource, eventTime, userAgent show"), std::string::npos)
+      << explain;
 
   EXPECT_EQ(Match(*compiled, R"({"eventSource":"sts.amazonaws.com","userAgent":"pacu/1.5"})"),
             std::vector<uint32_t>{0});

@@ -246,20 +246,25 @@ std::string Condition(Random& r, int depth) {
 
 // A required condition the dispatch index files a rule under: a rule set of
 // such rules lets the walk stop once these fields show that no rule is
-// reached (eventName, eventSource, a nested field, a pattern). Mostly values
-// the records rarely have, so that some records reach no rule.
+// reached (eventName, eventSource, a nested field, a pattern, a pattern with
+// an equality that guards it). Mostly values the records rarely have, so
+// that some records reach no rule.
 std::string Anchor(Random& r) {
   auto name = [&] {
     return SqlString(r.Chance(10) ? r.Pick(kEventNames)
                                   : r.Pick(std::vector<std::string>{"DeleteTrail", "CreateUser", "PutBucketPolicy"}));
   };
-  switch (r.Below(5)) {
+  switch (r.Below(6)) {
     case 0: return "eventName = " + name();
     case 1: return "eventName IN (" + name() + ", " + name() + ")";
     case 2: return "eventSource = " + SqlString(r.Chance(10) ? r.Pick(kSources) : "ec2.amazonaws.com");
     case 3: return "bucketName = " + SqlString(r.Chance(10) ? r.Pick(kWords) : "acme-logs");
-    default:
-      return "userAgent LIKE " + SqlString(r.Chance(10) ? "aws-cli%" : r.Pick(std::vector<std::string>{"%Windows%", "curl/%"}));
+    case 4:
+      return "userAgent LIKE " +
+             SqlString(r.Chance(10) ? "aws-cli%" : r.Pick(std::vector<std::string>{"%Windows%", "curl/%"}));
+    default:  // often both true: the guard must not keep a rule from firing
+      return "userAgent LIKE " + SqlString(r.Pick(std::vector<std::string>{"aws-cli%", "%o%"})) +
+             " AND eventSource = " + SqlString(r.Pick(kSources));
   }
 }
 
