@@ -161,13 +161,15 @@ struct Source {
   std::vector<uint32_t> pattern_predicate;  // pattern id -> predicate
 };
 
-// Rules filed under a pattern that its hits reach when `guard`, a second
-// condition those rules require, is TRUE (kNoGuard: always).
+// Rules filed under an anchor (a value, a pattern) that the anchor reaches
+// when `guard`, a second condition those rules require, is TRUE (kNoGuard:
+// always).
 constexpr uint32_t kNoGuard = UINT32_MAX;
 struct GuardedRules {
   uint32_t guard = kNoGuard;
   std::vector<uint32_t> rules;
 };
+using GuardedIndex = absl::flat_hash_map<std::string, std::vector<GuardedRules>, TextHash, TextEqual>;
 
 struct Predicate {
   enum class Kind { kCompare, kIn, kPattern, kBetween, kIsNull, kStringTest, kCidr, kTruthy, kGeneric };
@@ -224,7 +226,7 @@ struct CompiledRuleSet::Impl {
   std::vector<uint32_t> program_roots;  // per rule
   // Dispatch: anchor slot -> value text -> rules; the sources whose pattern
   // hits reach rules (Predicate::anchored); rules without an anchor.
-  std::vector<std::pair<SlotId, TextIndex>> dispatch;
+  std::vector<std::pair<SlotId, GuardedIndex>> dispatch;
   std::vector<uint32_t> pattern_anchor_sources;
   std::vector<uint64_t> unanchored_bits;  // a bit per rule
   // The slots that decide whether a record reaches any rule, and that every
@@ -628,6 +630,15 @@ class Compiler {
     return !path.steps.empty() && path.steps[0].kind == PathStep::Kind::kKey && kFields.count(path.steps[0].key);
   }
 
+  // Of those, the ones CloudTrail writes first, up to requestParameters:
+  // reading them delays stopping the walk by little.
+  static bool EarlyInEveryRecord(const FieldPath& path) {
+    static const std::set<std::string, std::less<>> kFields = {
+        "eventVersion", "userIdentity", "eventTime", "eventSource", "eventName",
+        "awsRegion",    "sourceIPAddress", "userAgent", "requestParameters"};
+    return !path.steps.empty() && path.steps[0].kind == PathStep::Kind::kKey && kFields.count(path.steps[0].key);
+  }
+
   // The cheapest anchor set that a program node's being TRUE implies: a
   // predicate's own, the cheapest of an AND's children, the union of an OR's
   // when every child has one; none under NOT.
@@ -744,37 +755,36 @@ class Compiler {
       for (uint32_t id : anchors->predicates) {
         Predicate& p = impl_.predicates[id];
         described.push_back((p.kind == Predicate::Kind::kPattern ? "the pattern " : "") + p.sql);
+        uint32_t guard = anchors->predicates.size() == 1 ? Guard(impl_.program_roots[rule], id, rank) : kNoGuard;
+        if (guard != kNoGuard) {
+          described.back() += ", when " + impl_.predicates[guard].sql;
+          guard_slots_.insert(impl_.sources[impl_.predicates[guard].source].slot);
+        }
         if (p.kind == Predicate::Kind::kPattern) {
           auto& sources = impl_.pattern_anchor_sources;
           if (std::find(sources.begin(), sources.end(), p.source) == sources.end()) sources.push_back(p.source);
-          uint32_t guard = anchors->predicates.size() == 1 ? Guard(impl_.program_roots[rule], id, rank) : kNoGuard;
-          FileUnderPattern(p, guard, rule);
-          if (guard != kNoGuard) {
-            described.back() += ", when " + impl_.predicates[guard].sql;
-            guard_slots_.insert(impl_.sources[impl_.predicates[guard].source].slot);
-          }
+          File(p.anchored, guard, rule);
           continue;
         }
         SlotId slot = impl_.sources[p.source].slot;
         auto [it, inserted] = anchor_slot_index.emplace(slot, impl_.dispatch.size());
-        if (inserted) impl_.dispatch.emplace_back(slot, TextIndex{});
+        if (inserted) impl_.dispatch.emplace_back(slot, GuardedIndex{});
         auto& index = impl_.dispatch[it->second].second;
-        ForEachAnchorValue(p, [&](const std::string& value) {
-          std::vector<uint32_t>& users = index[value];
-          if (users.empty() || users.back() != rule) users.push_back(rule);
-        });
+        ForEachAnchorValue(p, [&](const std::string& value) { File(index[value], guard, rule); });
       }
       impl_.anchor_description[rule] =
           (described.size() == 1 ? "anchored on " : "anchored on any of: ") + absl::StrJoin(described, "; ");
     }
   }
 
-  // A rule filed under one pattern may also require an equality on a field
-  // every record has (`eventSource = 'sts.amazonaws.com' AND userAgent LIKE
-  // '%Boto3/%'`): the most selective such equality among the children of
-  // its top AND guards it. When the pattern hits, the guard is computed
-  // once for all the rules behind it, and they are reached only if it is
-  // TRUE. Common patterns then reach few rules.
+  // A rule filed under one anchor may also require another equality on a
+  // field every record has early (`eventSource = 'sts.amazonaws.com' AND
+  // userAgent LIKE '%Boto3/%'`, `eventName = 'GetObject' AND
+  // requestParameters.bucketName IN (…)`): the most selective such equality
+  // among the children of its top AND guards it. When the anchor holds, the
+  // guard is computed once for all the rules behind it, and they are reached
+  // only if it is TRUE. Common anchors then reach few rules. A guard's field
+  // is decisive, like an anchor's (FindDecisiveSlots).
   template <typename Rank>
   uint32_t Guard(uint32_t root, uint32_t anchor, const Rank& rank) const {
     const std::vector<ProgramNode>& nodes = impl_.program_nodes;
@@ -784,17 +794,16 @@ class Compiler {
     for (uint32_t child = root + 1; child < nodes[root].next; child = nodes[child].next) {
       if (nodes[child].kind != ProgramNode::Kind::kPredicate || nodes[child].predicate == anchor) continue;
       const Predicate& p = impl_.predicates[nodes[child].predicate];
-      if (!IsEqualityAnchor(p) || !InEveryRecord(impl_.trie.path(impl_.sources[p.source].slot))) continue;
+      if (!IsEqualityAnchor(p) || !EarlyInEveryRecord(impl_.trie.path(impl_.sources[p.source].slot))) continue;
       size_t reach = rank(p).first;
       if (reach < best_reach) best = nodes[child].predicate, best_reach = reach;
     }
     return best;
   }
 
-  static void FileUnderPattern(Predicate& pattern, uint32_t guard, uint32_t rule) {
-    auto group = std::find_if(pattern.anchored.begin(), pattern.anchored.end(),
-                              [&](const GuardedRules& g) { return g.guard == guard; });
-    if (group == pattern.anchored.end()) group = pattern.anchored.insert(group, GuardedRules{guard, {}});
+  static void File(std::vector<GuardedRules>& groups, uint32_t guard, uint32_t rule) {
+    auto group = std::find_if(groups.begin(), groups.end(), [&](const GuardedRules& g) { return g.guard == guard; });
+    if (group == groups.end()) group = groups.insert(group, GuardedRules{guard, {}});
     if (group->rules.empty() || group->rules.back() != rule) group->rules.push_back(rule);
   }
 
@@ -894,8 +903,8 @@ class Evaluation {
     auto reach = [&](const std::vector<uint32_t>& rules) {
       for (uint32_t rule : rules) reached[rule / 64] |= uint64_t{1} << (rule % 64);
     };
-    auto reach_guarded = [&](const Predicate& pattern) {
-      for (const GuardedRules& group : pattern.anchored) {
+    auto reach_guarded = [&](const std::vector<GuardedRules>& groups) {
+      for (const GuardedRules& group : groups) {
         if (group.guard == kNoGuard || PredicateValue(group.guard) == TriBool::kTrue) reach(group.rules);
       }
     };
@@ -904,18 +913,18 @@ class Evaluation {
         if (value.kind == ScalarRef::Kind::kNull) continue;
         std::string_view text = ScalarText(value, s_.buffer);
         auto it = index.find(text);
-        if (it != index.end()) reach(it->second);
+        if (it != index.end()) reach_guarded(it->second);
       }
     }
     for (uint32_t source_id : impl_.pattern_anchor_sources) {
       const Source& source = impl_.sources[source_id];
       if (Candidates(source_id).size() > kMaxIndexedCandidates) {  // no hit masks: reach them all
-        for (uint32_t predicate : source.pattern_predicate) reach_guarded(impl_.predicates[predicate]);
+        for (uint32_t predicate : source.pattern_predicate) reach_guarded(impl_.predicates[predicate].anchored);
         continue;
       }
       EnsurePatternHits(source_id);
     }
-    for (uint32_t predicate : s_.pattern_hits) reach_guarded(impl_.predicates[predicate]);
+    for (uint32_t predicate : s_.pattern_hits) reach_guarded(impl_.predicates[predicate].anchored);
   }
 
   TriBool Program(uint32_t index) {
@@ -1315,21 +1324,25 @@ std::string CompiledRuleSet::Explain() const {
     out += "\n";
   }
   out += "\ndispatch index:\n";
+  size_t filed = 0, guarded = 0;
+  auto count = [&](const std::vector<GuardedRules>& groups) {
+    for (const GuardedRules& group : groups) {
+      filed += group.rules.size();
+      if (group.guard != kNoGuard) guarded += group.rules.size();
+    }
+  };
   for (const auto& [slot, index] : impl.dispatch) {
-    size_t filed = 0;
-    for (const auto& [value, rules] : index) filed += rules.size();
+    filed = guarded = 0;
+    for (const auto& [value, groups] : index) count(groups);
     absl::StrAppend(&out, "  on ", impl.trie.path(slot).ToString(), ": ", index.size(), " values -> ", filed,
-                    " rule entries\n");
+                    " rule entries (", guarded, " behind a guard)\n");
   }
   for (uint32_t source_id : impl.pattern_anchor_sources) {
-    size_t patterns = 0, filed = 0, guarded = 0;
+    size_t patterns = 0;
+    filed = guarded = 0;
     for (uint32_t predicate : impl.sources[source_id].pattern_predicate) {
-      const std::vector<GuardedRules>& groups = impl.predicates[predicate].anchored;
-      patterns += !groups.empty();
-      for (const GuardedRules& group : groups) {
-        filed += group.rules.size();
-        if (group.guard != kNoGuard) guarded += group.rules.size();
-      }
+      patterns += !impl.predicates[predicate].anchored.empty();
+      count(impl.predicates[predicate].anchored);
     }
     absl::StrAppend(&out, "  on the patterns of ", impl.sources[source_id].name, ": ", patterns, " patterns -> ",
                     filed, " rule entries (", guarded, " behind a guard)\n");

@@ -71,5 +71,27 @@ TEST(CompiledDispatch, ARareEqualityStillBeatsAFreePattern) {
       << compiled->Explain();
 }
 
+TEST(CompiledDispatch, AnEqualityAnchorIsGuardedByAnEqualityOnAnEarlyField) {
+  std::unique_ptr<const CompiledRuleSet> compiled = Compile(
+      "CREATE RULE bucket AS SELECT * FROM t\n"
+      "WHERE eventName = 'GetObject' AND requestParameters.bucketName IN ('payroll', 'keys');\n"
+      "CREATE RULE late AS SELECT * FROM t WHERE eventName = 'PutObject' AND responseElements.x = 'y';\n");
+  const std::string explain = compiled->Explain();
+  EXPECT_NE(explain.find("[anchored on eventName = 'GetObject', when requestParameters.bucketName IN "
+                         "('payroll', 'keys')]"),
+            std::string::npos)
+      << explain;
+  // responseElements comes late in CloudTrail records: reading it first
+  // would keep the walk from stopping early, so it guards nothing.
+  EXPECT_NE(explain.find("[anchored on eventName = 'PutObject']"), std::string::npos) << explain;
+  EXPECT_NE(explain.find("on eventName: 2 values -> 2 rule entries (1 behind a guard)"), std::string::npos) << explain;
+
+  EXPECT_EQ(Match(*compiled, R"({"eventName":"GetObject","requestParameters":{"bucketName":"keys"}})"),
+            std::vector<uint32_t>{0});
+  EXPECT_EQ(Match(*compiled, R"({"eventName":"GetObject","requestParameters":{"bucketName":"logs"}})"),
+            std::vector<uint32_t>{});
+  EXPECT_EQ(Match(*compiled, R"({"eventName":"PutObject","responseElements":{"x":"y"}})"), std::vector<uint32_t>{1});
+}
+
 }  // namespace
 }  // namespace trailhound
