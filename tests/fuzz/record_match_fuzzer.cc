@@ -133,16 +133,22 @@ CREATE RULE timezone_literal AS SELECT * FROM cloudtrail
 WHERE eventTime > '2023-10-05T07:00:00+02:00' AND eventTime <= '2024-02-29';
 )sql";
 
-// Every rule anchored on eventName (an equality, an IN list, one anchor per
-// OR branch), so that the walk stops early on every record with eventName and
-// eventTime that reaches none: checked against the whole walk. (The engine
-// differential test covers the other anchor kinds.)
+// Every rule anchored (on eventName: an equality, an IN list, one anchor per
+// OR branch; on userAgent patterns), some behind a guard (userIdentity.type,
+// eventSource), so that the walk stops early on every record whose anchor and
+// guard fields show that it reaches none: checked against the whole walk.
+// (The engine differential test covers the other anchor kinds.)
 constexpr char kAnchoredRules[] = R"sql(
 CREATE RULE a1 AS SELECT eventName FROM cloudtrail WHERE eventName = 'DeleteTrail' AND sourceIPAddress <> '10.0.0.1';
 CREATE RULE a2 AS SELECT eventName FROM cloudtrail WHERE eventName IN ('PutRolePolicy', 'GetObject')
   AND requestParameters.count > 3;
 CREATE RULE a3 AS SELECT eventName FROM cloudtrail
   WHERE (eventName = 'ConsoleLogin' AND userIdentity.type = 'Root') OR (eventName = 'StopLogging' AND errorCode IS NULL);
+CREATE RULE a4 AS SELECT eventName FROM cloudtrail
+  WHERE eventName = 'GetObject' AND userIdentity.type = 'IAMUser' AND awsRegion <> 'eu-west-1';
+CREATE RULE a5 AS SELECT eventName FROM cloudtrail WHERE userAgent LIKE '%curl/%';
+CREATE RULE a6 AS SELECT eventName FROM cloudtrail
+  WHERE userAgent LIKE 'aws-cli%' AND eventSource = 'iam.amazonaws.com' AND readOnly = false;
 )sql";
 
 constexpr size_t kMaxDepth = 128;  // CompileLimits{}.max_json_depth
