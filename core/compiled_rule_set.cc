@@ -777,14 +777,15 @@ class Compiler {
     }
   }
 
-  // A rule filed under one anchor may also require another equality on a
-  // field every record has early (`eventSource = 'sts.amazonaws.com' AND
-  // userAgent LIKE '%Boto3/%'`, `eventName = 'GetObject' AND
-  // requestParameters.bucketName IN (…)`): the most selective such equality
-  // among the children of its top AND guards it. When the anchor holds, the
-  // guard is computed once for all the rules behind it, and they are reached
-  // only if it is TRUE. Common anchors then reach few rules. A guard's field
-  // is decisive, like an anchor's (FindDecisiveSlots).
+  // A rule filed under one anchor may also require another equality or
+  // pattern on a field every record has early (`eventSource =
+  // 'sts.amazonaws.com' AND userAgent LIKE '%Boto3/%'`, `eventName =
+  // 'GetObject' AND requestParameters.bucketName IN (…)`, `eventName =
+  // 'ListRoles' AND userIdentity.arn LIKE '…'`): the most selective such
+  // condition among the children of its top AND guards it. When the anchor
+  // holds, the guard is computed once for all the rules behind it, and they
+  // are reached only if it is TRUE. Common anchors then reach few rules. A
+  // guard's field is decisive, like an anchor's (FindDecisiveSlots).
   template <typename Rank>
   uint32_t Guard(uint32_t root, uint32_t anchor, const Rank& rank) const {
     const std::vector<ProgramNode>& nodes = impl_.program_nodes;
@@ -794,7 +795,10 @@ class Compiler {
     for (uint32_t child = root + 1; child < nodes[root].next; child = nodes[child].next) {
       if (nodes[child].kind != ProgramNode::Kind::kPredicate || nodes[child].predicate == anchor) continue;
       const Predicate& p = impl_.predicates[nodes[child].predicate];
-      if (!IsEqualityAnchor(p) || !EarlyInEveryRecord(impl_.trie.path(impl_.sources[p.source].slot))) continue;
+      bool pattern = p.kind == Predicate::Kind::kPattern && !p.negated;
+      if (!(pattern || IsEqualityAnchor(p)) || !EarlyInEveryRecord(impl_.trie.path(impl_.sources[p.source].slot))) {
+        continue;
+      }
       size_t reach = rank(p).first;
       if (reach < best_reach) best = nodes[child].predicate, best_reach = reach;
     }
@@ -924,7 +928,10 @@ class Evaluation {
       }
       EnsurePatternHits(source_id);
     }
-    for (uint32_t predicate : s_.pattern_hits) reach_guarded(impl_.predicates[predicate].anchored);
+    // By index: a pattern guard's scan may add hits.
+    for (size_t hit = 0; hit < s_.pattern_hits.size(); ++hit) {
+      reach_guarded(impl_.predicates[s_.pattern_hits[hit]].anchored);
+    }
   }
 
   TriBool Program(uint32_t index) {

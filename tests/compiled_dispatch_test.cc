@@ -30,9 +30,15 @@ constexpr char kStsTool[] =
 constexpr char kAnyCurl[] = "CREATE RULE any_curl AS SELECT * FROM t WHERE userAgent LIKE '%curl/%';\n";
 
 TEST(CompiledDispatch, AnEqualityBeatsAPatternOnAFieldNothingElseScans) {
+  // The pattern still guards the rule: userAgent is scanned only for STS
+  // records.
   std::unique_ptr<const CompiledRuleSet> compiled = Compile(kStsTool);
-  EXPECT_NE(compiled->Explain().find("[anchored on eventSource = 'sts.amazonaws.com']"), std::string::npos)
+  EXPECT_NE(compiled->Explain().find("[anchored on eventSource = 'sts.amazonaws.com', when userAgent LIKE '%pacu/%']"),
+            std::string::npos)
       << compiled->Explain();
+  EXPECT_EQ(Match(*compiled, R"({"eventSource":"sts.amazonaws.com","userAgent":"pacu/1.5"})"),
+            std::vector<uint32_t>{0});
+  EXPECT_EQ(Match(*compiled, R"({"eventSource":"sts.amazonaws.com","userAgent":"curl/8"})"), std::vector<uint32_t>{});
 }
 
 TEST(CompiledDispatch, APatternOnAFieldScannedAnywayBeatsASharedEquality) {
@@ -67,7 +73,8 @@ TEST(CompiledDispatch, ARareEqualityStillBeatsAFreePattern) {
   std::unique_ptr<const CompiledRuleSet> compiled = Compile(
       std::string(kAnyCurl) +
       "CREATE RULE curl_trail AS SELECT * FROM t WHERE eventName = 'DeleteTrail' AND userAgent LIKE '%curl/%';\n");
-  EXPECT_NE(compiled->Explain().find("[anchored on eventName = 'DeleteTrail']"), std::string::npos)
+  EXPECT_NE(compiled->Explain().find("[anchored on eventName = 'DeleteTrail', when userAgent LIKE '%curl/%']"),
+            std::string::npos)
       << compiled->Explain();
 }
 

@@ -247,14 +247,14 @@ std::string Condition(Random& r, int depth) {
 // A required condition the dispatch index files a rule under: a rule set of
 // such rules lets the walk stop once these fields show that no rule is
 // reached (eventName, eventSource, a nested field, a pattern, a pattern with
-// an equality that guards it). Mostly values the records rarely have, so
+// an equality or a pattern that guards it). Mostly values the records rarely have, so
 // that some records reach no rule.
 std::string Anchor(Random& r) {
   auto name = [&] {
     return SqlString(r.Chance(10) ? r.Pick(kEventNames)
                                   : r.Pick(std::vector<std::string>{"DeleteTrail", "CreateUser", "PutBucketPolicy"}));
   };
-  switch (r.Below(6)) {
+  switch (r.Below(7)) {
     case 0: return "eventName = " + name();
     case 1: return "eventName IN (" + name() + ", " + name() + ")";
     case 2: return "eventSource = " + SqlString(r.Chance(10) ? r.Pick(kSources) : "ec2.amazonaws.com");
@@ -262,9 +262,12 @@ std::string Anchor(Random& r) {
     case 4:
       return "userAgent LIKE " +
              SqlString(r.Chance(10) ? "aws-cli%" : r.Pick(std::vector<std::string>{"%Windows%", "curl/%"}));
-    default:  // often both true: the guard must not keep a rule from firing
+    case 5:  // often both true: the guard must not keep a rule from firing
       return "userAgent LIKE " + SqlString(r.Pick(std::vector<std::string>{"aws-cli%", "%o%"})) +
              " AND eventSource = " + SqlString(r.Pick(kSources));
+    default:  // a pattern guarding a pattern
+      return "userAgent LIKE '%o%' AND userIdentity.arn LIKE " +
+             SqlString(r.Pick(std::vector<std::string>{"%:user/%", "%/a%"}));
   }
 }
 

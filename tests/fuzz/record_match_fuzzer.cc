@@ -135,7 +135,7 @@ WHERE eventTime > '2023-10-05T07:00:00+02:00' AND eventTime <= '2024-02-29';
 
 // Every rule anchored (on eventName: an equality, an IN list, one anchor per
 // OR branch; on userAgent patterns), some behind a guard (userIdentity.type,
-// eventSource), so that the walk stops early on every record whose anchor and
+// eventSource, a userIdentity.arn pattern), so that the walk stops early on every record whose anchor and
 // guard fields show that it reaches none: checked against the whole walk.
 // (The engine differential test covers the other anchor kinds.)
 constexpr char kAnchoredRules[] = R"sql(
@@ -149,6 +149,7 @@ CREATE RULE a4 AS SELECT eventName FROM cloudtrail
 CREATE RULE a5 AS SELECT eventName FROM cloudtrail WHERE userAgent LIKE '%curl/%';
 CREATE RULE a6 AS SELECT eventName FROM cloudtrail
   WHERE userAgent LIKE 'aws-cli%' AND eventSource = 'iam.amazonaws.com' AND readOnly = false;
+CREATE RULE a7 AS SELECT eventName FROM cloudtrail WHERE userAgent LIKE '%o%' AND userIdentity.arn LIKE '%:user/%';
 )sql";
 
 constexpr size_t kMaxDepth = 128;  // CompileLimits{}.max_json_depth
