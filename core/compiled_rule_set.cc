@@ -621,22 +621,28 @@ class Compiler {
     }
   };
 
-  // Top-level fields CloudTrail writes in every record (some as null).
-  static bool InEveryRecord(const FieldPath& path) {
-    static const std::set<std::string, std::less<>> kFields = {
-        "eventVersion", "userIdentity", "eventTime",         "eventSource",        "eventName",
-        "awsRegion",    "sourceIPAddress", "userAgent",      "requestParameters",  "responseElements",
-        "requestID",    "eventID",      "eventType",         "recipientAccountId", "eventCategory"};
-    return !path.steps.empty() && path.steps[0].kind == PathStep::Kind::kKey && kFields.count(path.steps[0].key);
+  // Where `key` comes among the top-level fields CloudTrail writes in every
+  // record (some as null), in the order it writes them; -1 when it is not
+  // one of them.
+  static int EveryRecordPosition(std::string_view key) {
+    static constexpr std::string_view kFields[] = {
+        "eventVersion",      "userIdentity",     "eventTime", "eventSource", "eventName",  "awsRegion",
+        "sourceIPAddress",   "userAgent",        "requestParameters",        "responseElements",
+        "requestID",         "eventID",          "eventType", "recipientAccountId",        "eventCategory"};
+    const auto* found = std::find(std::begin(kFields), std::end(kFields), key);
+    return found == std::end(kFields) ? -1 : static_cast<int>(found - std::begin(kFields));
   }
-
-  // Of those, the ones CloudTrail writes first, up to requestParameters:
-  // reading them delays stopping the walk by little.
+  static int EveryRecordPosition(const FieldPath& path) {
+    if (path.steps.empty() || path.steps[0].kind != PathStep::Kind::kKey) return -1;
+    return EveryRecordPosition(path.steps[0].key);
+  }
+  static bool InEveryRecord(const FieldPath& path) { return EveryRecordPosition(path) >= 0; }
+  // Written first, up to requestParameters: reading them delays stopping the
+  // walk by little.
   static bool EarlyInEveryRecord(const FieldPath& path) {
-    static const std::set<std::string, std::less<>> kFields = {
-        "eventVersion", "userIdentity", "eventTime", "eventSource", "eventName",
-        "awsRegion",    "sourceIPAddress", "userAgent", "requestParameters"};
-    return !path.steps.empty() && path.steps[0].kind == PathStep::Kind::kKey && kFields.count(path.steps[0].key);
+    static const int kLast = EveryRecordPosition("requestParameters");
+    int position = EveryRecordPosition(path);
+    return position >= 0 && position <= kLast;
   }
 
   // The cheapest anchor set that a program node's being TRUE implies: a

@@ -65,7 +65,7 @@ struct TextEqual {
   bool operator()(std::string_view a, std::string_view b) const { return a == b; }
 };
 
-// Value text -> the predicates or rules filed under it.
+// Value text -> the predicates filed under it (equality indexes).
 using TextIndex = absl::flat_hash_map<std::string, std::vector<uint32_t>, TextHash, TextEqual>;
 
 }  // namespace trailhound
