@@ -82,9 +82,9 @@ class SharedRun {
   // Waits while too many batches are read but not yet written (bounded
   // memory).
   std::unique_ptr<Batch> Read() {
-    std::unique_ptr<Batch> batch = TakeSpare();
     std::lock_guard input(input_mutex_);
     if (input_done_) return nullptr;
+    std::unique_ptr<Batch> batch = TakeSpare();
     {
       std::unique_lock output(output_mutex_);
       written_.wait(output, [&] { return next_sequence_ - next_to_write_ < max_in_flight_; });
@@ -165,7 +165,7 @@ class SharedRun {
   const std::function<void(const absl::Status&)>& on_input_error_;
   const int max_input_errors_;
 
-  std::mutex input_mutex_;  // guards the input, next_sequence_ and what follows
+  std::mutex input_mutex_;  // guards the input, next_sequence_ and what follows; taken before output_mutex_
   bool input_done_ = false;
   int errors_in_a_row_ = 0;
   SourcePosition position_;  // reused, as `next` may assign into its strings
