@@ -162,11 +162,10 @@ struct Source {
 };
 
 // Rules filed under an anchor (a value, a pattern) that the anchor reaches
-// when `guard`, a second condition those rules require, is TRUE (kNoGuard:
-// always).
-constexpr uint32_t kNoGuard = UINT32_MAX;
+// when every one of `guards`, further conditions those rules require, is TRUE
+// (no guards: always).
 struct GuardedRules {
-  uint32_t guard = kNoGuard;
+  std::vector<uint32_t> guards;  // predicate ids, the likeliest to fail first; groups sorted by them
   std::vector<uint32_t> rules;
 };
 using GuardedIndex = absl::flat_hash_map<std::string, std::vector<GuardedRules>, TextHash, TextEqual>;
@@ -758,62 +757,66 @@ class Compiler {
       }
       if (anchors->predicates.size() == 1) MoveAnchorLast(impl_.program_roots[rule], anchors->predicates[0]);
       std::vector<std::string> described;
+      const std::vector<uint32_t> guards = Guards(impl_.program_roots[rule], anchors->predicates, rank);
+      for (uint32_t guard : guards) guard_slots_.insert(impl_.sources[impl_.predicates[guard].source].slot);
       for (uint32_t id : anchors->predicates) {
         Predicate& p = impl_.predicates[id];
         described.push_back((p.kind == Predicate::Kind::kPattern ? "the pattern " : "") + p.sql);
-        uint32_t guard = anchors->predicates.size() == 1 ? Guard(impl_.program_roots[rule], id, rank) : kNoGuard;
-        if (guard != kNoGuard) {
-          described.back() += ", when " + impl_.predicates[guard].sql;
-          guard_slots_.insert(impl_.sources[impl_.predicates[guard].source].slot);
-        }
         if (p.kind == Predicate::Kind::kPattern) {
           auto& sources = impl_.pattern_anchor_sources;
           if (std::find(sources.begin(), sources.end(), p.source) == sources.end()) sources.push_back(p.source);
-          File(p.anchored, guard, rule);
+          File(p.anchored, guards, rule);
           continue;
         }
         SlotId slot = impl_.sources[p.source].slot;
         auto [it, inserted] = anchor_slot_index.emplace(slot, impl_.dispatch.size());
         if (inserted) impl_.dispatch.emplace_back(slot, GuardedIndex{});
         auto& index = impl_.dispatch[it->second].second;
-        ForEachAnchorValue(p, [&](const std::string& value) { File(index[value], guard, rule); });
+        ForEachAnchorValue(p, [&](const std::string& value) { File(index[value], guards, rule); });
       }
+      std::string when;
+      for (uint32_t guard : guards) absl::StrAppend(&when, when.empty() ? ", when " : " and ", impl_.predicates[guard].sql);
       impl_.anchor_description[rule] =
-          (described.size() == 1 ? "anchored on " : "anchored on any of: ") + absl::StrJoin(described, "; ");
+          (described.size() == 1 ? "anchored on " : "anchored on any of: ") + absl::StrJoin(described, "; ") + when;
     }
   }
 
-  // A rule filed under one anchor may also require another equality or
-  // pattern on a field every record has early (`eventSource =
-  // 'sts.amazonaws.com' AND userAgent LIKE '%Boto3/%'`, `eventName =
-  // 'GetObject' AND requestParameters.bucketName IN (…)`, `eventName =
-  // 'ListRoles' AND userIdentity.arn LIKE '…'`): the most selective such
-  // condition among the children of its top AND guards it. When the anchor
-  // holds, the guard is computed once for all the rules behind it, and they
-  // are reached only if it is TRUE. Common anchors then reach few rules. A
-  // guard's field is decisive, like an anchor's (FindDecisiveSlots).
+  // A rule usually requires more than its anchor: the other conditions of
+  // its top AND. Those on fields every record has early (up to
+  // requestParameters: `eventSource = 'sts.amazonaws.com' AND userAgent LIKE
+  // '%Boto3/%'`, `eventName = 'GetObject' AND requestParameters.bucketName IN
+  // (…)`, `userIdentity.type = 'IAMUser' AND sourceIPAddress NOT IN
+  // trusted_ips`) guard it: when the anchor holds, the rule is reached only
+  // if they are all TRUE. Each is computed once a record, whatever the rules
+  // behind it, so common anchors reach few rules. Their fields are decisive,
+  // like the anchors' (FindDecisiveSlots). The likeliest to fail comes first:
+  // equalities and patterns by their estimated reach, then the rest.
   template <typename Rank>
-  uint32_t Guard(uint32_t root, uint32_t anchor, const Rank& rank) const {
+  std::vector<uint32_t> Guards(uint32_t root, const std::vector<uint32_t>& anchors, const Rank& rank) const {
     const std::vector<ProgramNode>& nodes = impl_.program_nodes;
-    if (nodes[root].kind != ProgramNode::Kind::kAnd) return kNoGuard;
-    uint32_t best = kNoGuard;
-    size_t best_reach = SIZE_MAX;
+    if (nodes[root].kind != ProgramNode::Kind::kAnd) return {};
+    std::vector<std::pair<size_t, uint32_t>> ranked;  // (estimated reach, predicate)
     for (uint32_t child = root + 1; child < nodes[root].next; child = nodes[child].next) {
-      if (nodes[child].kind != ProgramNode::Kind::kPredicate || nodes[child].predicate == anchor) continue;
-      const Predicate& p = impl_.predicates[nodes[child].predicate];
-      bool pattern = p.kind == Predicate::Kind::kPattern && !p.negated;
-      if (!(pattern || IsEqualityAnchor(p)) || !EarlyInEveryRecord(impl_.trie.path(impl_.sources[p.source].slot))) {
+      if (nodes[child].kind != ProgramNode::Kind::kPredicate) continue;
+      uint32_t id = nodes[child].predicate;
+      const Predicate& p = impl_.predicates[id];
+      if (p.kind == Predicate::Kind::kGeneric || std::find(anchors.begin(), anchors.end(), id) != anchors.end() ||
+          !EarlyInEveryRecord(impl_.trie.path(impl_.sources[p.source].slot))) {
         continue;
       }
-      size_t reach = rank(p).first;
-      if (reach < best_reach) best = nodes[child].predicate, best_reach = reach;
+      bool ranked_by_reach = (p.kind == Predicate::Kind::kPattern && !p.negated) || IsEqualityAnchor(p);
+      ranked.emplace_back(ranked_by_reach ? rank(p).first : SIZE_MAX, id);
     }
-    return best;
+    std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<uint32_t> guards;
+    for (const auto& [reach, id] : ranked) guards.push_back(id);
+    return guards;
   }
 
-  static void File(std::vector<GuardedRules>& groups, uint32_t guard, uint32_t rule) {
-    auto group = std::find_if(groups.begin(), groups.end(), [&](const GuardedRules& g) { return g.guard == guard; });
-    if (group == groups.end()) group = groups.insert(group, GuardedRules{guard, {}});
+  static void File(std::vector<GuardedRules>& groups, const std::vector<uint32_t>& guards, uint32_t rule) {
+    auto group = std::lower_bound(groups.begin(), groups.end(), guards,
+                                  [](const GuardedRules& g, const std::vector<uint32_t>& key) { return g.guards < key; });
+    if (group == groups.end() || group->guards != guards) group = groups.insert(group, GuardedRules{guards, {}});
     if (group->rules.empty() || group->rules.back() != rule) group->rules.push_back(rule);
   }
 
@@ -894,7 +897,7 @@ class Compiler {
   absl::flat_hash_map<std::string, uint32_t> predicate_ids_;
   // Sources some rule can only be anchored on by their patterns (BuildDispatch).
   absl::flat_hash_set<uint32_t> scanned_sources_;
-  std::set<SlotId> guard_slots_;  // the fields of guards (Guard)
+  std::set<SlotId> guard_slots_;  // the fields of guards (Guards)
 };
 
 // Evaluates predicates and programs for one record.
@@ -913,9 +916,20 @@ class Evaluation {
     auto reach = [&](const std::vector<uint32_t>& rules) {
       for (uint32_t rule : rules) reached[rule / 64] |= uint64_t{1} << (rule % 64);
     };
+    // Groups are sorted by their guards: when a group's first guard fails,
+    // the groups after it that start with the same guard fail too.
     auto reach_guarded = [&](const std::vector<GuardedRules>& groups) {
-      for (const GuardedRules& group : groups) {
-        if (group.guard == kNoGuard || PredicateValue(group.guard) == TriBool::kTrue) reach(group.rules);
+      for (size_t at = 0; at < groups.size();) {
+        const std::vector<uint32_t>& guards = groups[at].guards;
+        if (!guards.empty() && PredicateValue(guards[0]) != TriBool::kTrue) {
+          while (++at < groups.size() && groups[at].guards[0] == guards[0]) {
+          }
+          continue;
+        }
+        bool rest_hold = std::all_of(guards.begin() + std::min<size_t>(guards.size(), 1), guards.end(),
+                                     [&](uint32_t guard) { return PredicateValue(guard) == TriBool::kTrue; });
+        if (rest_hold) reach(groups[at].rules);
+        ++at;
       }
     };
     for (const auto& [slot, index] : impl_.dispatch) {
@@ -1341,7 +1355,7 @@ std::string CompiledRuleSet::Explain() const {
   auto count = [&](const std::vector<GuardedRules>& groups) {
     for (const GuardedRules& group : groups) {
       filed += group.rules.size();
-      if (group.guard != kNoGuard) guarded += group.rules.size();
+      if (!group.guards.empty()) guarded += group.rules.size();
     }
   };
   for (const auto& [slot, index] : impl.dispatch) {
