@@ -367,13 +367,29 @@ class Compiler {
     }
   }
 
-  // SELECT items that are fields the walk extracts anyway (no paths are
-  // added for them: that would slow every record for the few that alert).
-  void FindSelectSlots(const BoundRule& rule) {
-    for (const SelectItem& item : rule.select) {
-      if (!IsScalarField(item.value)) continue;
-      SlotId slot = impl_.trie.Find(item.value.path);
-      if (slot >= 0) impl_.value_slots[&item.value] = slot;
+  // SELECT items the walk extracts, so that an alert whose items it all
+  // extracted needs no parse of the whole record: the fields it extracts
+  // anyway, and those under a top-level key that no condition reads and
+  // that CloudTrail writes early (up to requestParameters): `awsRegion`,
+  // `requestParameters.bucketName` when no condition reads requestParameters.
+  // A record that reaches no rule then reads them before the walk stops, or
+  // not at all. Fields under a key conditions read would be looked for in
+  // every record that has it, for the few that alert.
+  // An object is taken from the parsed record anyway (AppendExtractedValueJson
+  // gives only scalars), so a whole userIdentity is not extracted.
+  void FindSelectSlots() {
+    absl::flat_hash_set<std::string> condition_keys;  // top-level keys conditions read
+    impl_.trie.node(0).keys.ForEach([&](const std::string& key, int32_t) { condition_keys.insert(key); });
+    for (const BoundRule& rule : rules_.rules) {
+      for (const SelectItem& item : rule.select) {
+        if (!IsScalarField(item.value)) continue;
+        const FieldPath& path = item.value.path;
+        const std::string& key = path.steps[0].key;
+        bool add = EarlyInEveryRecord(path) && !condition_keys.contains(key) &&
+                   !(path.steps.size() == 1 && CloudTrailWritesAnObject(key));
+        SlotId slot = add ? impl_.trie.Add(path) : impl_.trie.Find(path);
+        if (slot >= 0) impl_.value_slots[&item.value] = slot;
+      }
     }
   }
 
@@ -403,7 +419,7 @@ class Compiler {
                                                          " distinct conditions"));
       }
     }
-    for (const BoundRule& rule : rules_.rules) FindSelectSlots(rule);
+    FindSelectSlots();
     BuildDispatch();
     FindDecisiveSlots();
     return BuildPatterns();
@@ -636,6 +652,9 @@ class Compiler {
     return EveryRecordPosition(path.steps[0].key);
   }
   static bool InEveryRecord(const FieldPath& path) { return EveryRecordPosition(path) >= 0; }
+  static bool CloudTrailWritesAnObject(std::string_view key) {
+    return key == "userIdentity" || key == "requestParameters" || key == "responseElements";
+  }
   // Written first, up to requestParameters: reading them delays stopping the
   // walk by little.
   static bool EarlyInEveryRecord(const FieldPath& path) {

@@ -1,5 +1,7 @@
 #include "core/pipeline.h"
 
+#include <utility>
+
 #include "core/reference_interpreter.h"
 #include "core/timestamp.h"
 
@@ -109,21 +111,26 @@ class WalkOrDomValues : public RecordValues {
   void AppendJson(const BoundExpr& value, std::string& out) override {
     if (scratch_ != nullptr && rules_.AppendExtractedValueJson(*scratch_, value, out)) return;
     simdjson::dom::element record;
-    out += parsed_.Get(record) ? "null" : ReferenceInterpreter::ValueJson(value, record);
+    parse_error_ = parsed_.Get(record);
+    out += parse_error_ ? "null" : ReferenceInterpreter::ValueJson(value, record);
   }
+  // The parse error behind a value given (as null) since the last call.
+  simdjson::error_code TakeParseError() { return std::exchange(parse_error_, simdjson::SUCCESS); }
 
  private:
   const CompiledRuleSet& rules_;
   const CompiledRuleSet::Scratch* scratch_;
   ParsedRecord& parsed_;
+  simdjson::error_code parse_error_ = simdjson::SUCCESS;
 };
 
 }  // namespace
 
 void Pipeline::EmitMatches(std::string_view bytes, const SourcePosition& position, std::string_view event_time) {
-  // SELECT needs the whole record; the rules only read parts of it. A record
-  // that matched but does not parse whole (simdjson rejects integers beyond
-  // 64 bits) still alerts, with its fields null and the reason.
+  // SELECT may need the whole record; the rules only read parts of it. A
+  // record that matched but does not parse whole (simdjson rejects integers
+  // beyond 64 bits) still alerts: with its fields when the walk extracted
+  // them all, else with its fields null and the reason.
   ParsedRecord parsed(projection_parser_, bytes);
   simdjson::dom::element record;
   if (engine_ == MatchEngine::kReference && !parsed.Get(record)) {
@@ -152,13 +159,19 @@ void Pipeline::EmitMatches(std::string_view bytes, const SourcePosition& positio
     alert.tags = rule.tags;
     alert.event_id = event_id.value_or("");
     alert.event_time = event_time;
-    simdjson::error_code projection_error = parsed.Get(record);
     alert.fields_error.clear();
     alert.fields_json.clear();
-    if (projection_error) {
-      alert.fields_error = simdjson::error_message(projection_error);
-    } else {
+    // SELECT * needs the whole record; a list whose items the walk all
+    // extracted needs no parse of it.
+    values.TakeParseError();  // a stateful rule's reads are not this list's
+    simdjson::error_code projection_error = rule.select_star ? parsed.Get(record) : simdjson::SUCCESS;
+    if (!projection_error) {
       ReferenceInterpreter::ProjectFields(rule, record, &values, alert.fields_json);
+      projection_error = values.TakeParseError();
+    }
+    if (projection_error) {
+      alert.fields_json.clear();
+      alert.fields_error = simdjson::error_message(projection_error);
     }
     alert.position = position;
     Emit(alert);
