@@ -764,6 +764,7 @@ class Compiler {
     if (!scanned_sources_.empty()) {
       for (uint32_t rule = 0; rule < rules_.rules.size(); ++rule) chosen[rule] = Anchors(impl_.program_roots[rule], rank);
     }
+    const int decisive_reach = DecisiveReach(chosen, rank);
     std::map<SlotId, size_t> anchor_slot_index;
     impl_.anchor_description.resize(rules_.rules.size());
     impl_.unanchored_bits.assign((rules_.rules.size() + 63) / 64, 0);
@@ -776,7 +777,7 @@ class Compiler {
       }
       if (anchors->predicates.size() == 1) MoveAnchorLast(impl_.program_roots[rule], anchors->predicates[0]);
       std::vector<std::string> described;
-      const std::vector<uint32_t> guards = Guards(impl_.program_roots[rule], anchors->predicates, rank);
+      const std::vector<uint32_t> guards = Guards(impl_.program_roots[rule], anchors->predicates, rank, decisive_reach);
       for (uint32_t guard : guards) guard_slots_.insert(impl_.sources[impl_.predicates[guard].source].slot);
       for (uint32_t id : anchors->predicates) {
         Predicate& p = impl_.predicates[id];
@@ -809,9 +810,14 @@ class Compiler {
   // if they are all TRUE. Each is computed once a record, whatever the rules
   // behind it, so common anchors reach few rules. Their fields are decisive,
   // like the anchors' (FindDecisiveSlots). The likeliest to fail comes first:
-  // equalities and patterns by their estimated reach, then the rest.
+  // equalities and patterns by their estimated reach, then the rest. The
+  // first equality or pattern guards wherever it is; the others only on
+  // fields CloudTrail writes no later than `further_up_to` (a position in
+  // EveryRecordPosition), so that they do not make every record read
+  // further before the walk may stop.
   template <typename Rank>
-  std::vector<uint32_t> Guards(uint32_t root, const std::vector<uint32_t>& anchors, const Rank& rank) const {
+  std::vector<uint32_t> Guards(uint32_t root, const std::vector<uint32_t>& anchors, const Rank& rank,
+                               int further_up_to) const {
     const std::vector<ProgramNode>& nodes = impl_.program_nodes;
     if (nodes[root].kind != ProgramNode::Kind::kAnd) return {};
     std::vector<std::pair<size_t, uint32_t>> ranked;  // (estimated reach, predicate)
@@ -828,8 +834,32 @@ class Compiler {
     }
     std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<uint32_t> guards;
-    for (const auto& [reach, id] : ranked) guards.push_back(id);
+    for (size_t i = 0; i < ranked.size(); ++i) {
+      const auto& [reach, id] = ranked[i];
+      bool first_selective = i == 0 && reach != SIZE_MAX;
+      if (first_selective || EveryRecordPosition(impl_.trie.path(impl_.sources[impl_.predicates[id].source].slot)) <=
+                                 further_up_to) {
+        guards.push_back(id);
+      }
+    }
     return guards;
+  }
+
+  // How far into a record (a position in EveryRecordPosition) the walk reads
+  // before it may stop, for eventName / eventTime, the anchors and the first
+  // guards alone.
+  template <typename Rank>
+  int DecisiveReach(const std::vector<std::optional<AnchorSet>>& chosen, const Rank& rank) const {
+    int reach = std::max(EveryRecordPosition("eventName"), EveryRecordPosition("eventTime"));
+    auto note = [&](uint32_t predicate) {
+      reach = std::max(reach, EveryRecordPosition(impl_.trie.path(impl_.sources[impl_.predicates[predicate].source].slot)));
+    };
+    for (uint32_t rule = 0; rule < rules_.rules.size(); ++rule) {
+      if (!chosen[rule]) continue;
+      for (uint32_t id : chosen[rule]->predicates) note(id);
+      for (uint32_t id : Guards(impl_.program_roots[rule], chosen[rule]->predicates, rank, -1)) note(id);
+    }
+    return reach;
   }
 
   static void File(std::vector<GuardedRules>& groups, const std::vector<uint32_t>& guards, uint32_t rule) {

@@ -100,30 +100,44 @@ TEST(CompiledDispatch, AnEqualityAnchorIsGuardedByAnEqualityOnAnEarlyField) {
   EXPECT_EQ(Match(*compiled, R"({"eventName":"PutObject","responseElements":{"x":"y"}})"), std::vector<uint32_t>{1});
 }
 
-TEST(CompiledDispatch, EveryConditionOnAnEarlyFieldGuards) {
-  std::unique_ptr<const CompiledRuleSet> compiled = Compile(
-      "CREATE RULE key_write AS SELECT * FROM t\n"
-      "WHERE userIdentity.type = 'IAMUser' AND userIdentity.accessKeyId LIKE 'AKIA%'\n"
-      "  AND sourceIPAddress NOT IN ('192.0.2.1') AND readOnly = FALSE;\n");
-  const std::string explain = compiled->Explain();
-  // The NOT IN and the pattern both guard, the equality first; readOnly is
+constexpr char kKeyWrite[] =
+    "CREATE RULE key_write AS SELECT * FROM t\n"
+    "WHERE userIdentity.type = 'IAMUser' AND userIdentity.accessKeyId LIKE 'AKIA%'\n"
+    "  AND sourceIPAddress NOT IN ('192.0.2.1') AND readOnly = FALSE;\n";
+
+std::string KeyWriteRecord(const char* key, const char* ip, const char* read_only) {
+  return std::string(R"({"userIdentity":{"type":"IAMUser","accessKeyId":")") + key +
+         R"("},"eventName":"PutRolePolicy","sourceIPAddress":")" + ip + R"(","userAgent":"aws-cli/2","readOnly":)" +
+         read_only + "}";
+}
+
+TEST(CompiledDispatch, EveryConditionOnAFieldReadBeforeTheWalkMayStopGuards) {
+  // any_curl makes every record read userAgent, which CloudTrail writes after
+  // sourceIPAddress: the NOT IN guards too, after the pattern; readOnly is
   // written late, so it does not.
+  std::unique_ptr<const CompiledRuleSet> compiled = Compile(std::string(kKeyWrite) + kAnyCurl);
+  const std::string explain = compiled->Explain();
   EXPECT_NE(explain.find("[anchored on userIdentity.type = 'IAMUser', when userIdentity.accessKeyId LIKE 'AKIA%' "
                          "and sourceIPAddress NOT IN ('192.0.2.1')]"),
             std::string::npos)
       << explain;
-  EXPECT_NE(explain.find("the walk stops once eventName, eventTime, sourceIPAddress, userIdentity show"),
+  EXPECT_EQ(Match(*compiled, KeyWriteRecord("AKIA1", "198.51.100.9", "false")), std::vector<uint32_t>{0});
+  EXPECT_EQ(Match(*compiled, KeyWriteRecord("AKIA1", "192.0.2.1", "false")), std::vector<uint32_t>{});
+  EXPECT_EQ(Match(*compiled, KeyWriteRecord("ASIA1", "198.51.100.9", "false")), std::vector<uint32_t>{});
+  EXPECT_EQ(Match(*compiled, KeyWriteRecord("AKIA1", "198.51.100.9", "true")), std::vector<uint32_t>{});
+}
+
+TEST(CompiledDispatch, ASecondGuardDoesNotMakeEveryRecordReadFurther) {
+  // Alone, the rule needs nothing written after eventName before the walk
+  // may stop; sourceIPAddress comes later, so only the pattern guards.
+  std::unique_ptr<const CompiledRuleSet> compiled = Compile(kKeyWrite);
+  const std::string explain = compiled->Explain();
+  EXPECT_NE(explain.find("[anchored on userIdentity.type = 'IAMUser', when userIdentity.accessKeyId LIKE 'AKIA%']"),
             std::string::npos)
       << explain;
-
-  auto record = [](const char* key, const char* ip, const char* read_only) {
-    return std::string(R"({"userIdentity":{"type":"IAMUser","accessKeyId":")") + key +
-           R"("},"eventName":"PutRolePolicy","sourceIPAddress":")" + ip + R"(","readOnly":)" + read_only + "}";
-  };
-  EXPECT_EQ(Match(*compiled, record("AKIA1", "198.51.100.9", "false")), std::vector<uint32_t>{0});
-  EXPECT_EQ(Match(*compiled, record("AKIA1", "192.0.2.1", "false")), std::vector<uint32_t>{});
-  EXPECT_EQ(Match(*compiled, record("ASIA1", "198.51.100.9", "false")), std::vector<uint32_t>{});
-  EXPECT_EQ(Match(*compiled, record("AKIA1", "198.51.100.9", "true")), std::vector<uint32_t>{});
+  EXPECT_NE(explain.find("the walk stops once eventName, eventTime, userIdentity show"), std::string::npos) << explain;
+  EXPECT_EQ(Match(*compiled, KeyWriteRecord("AKIA1", "198.51.100.9", "false")), std::vector<uint32_t>{0});
+  EXPECT_EQ(Match(*compiled, KeyWriteRecord("AKIA1", "192.0.2.1", "false")), std::vector<uint32_t>{});
 }
 
 }  // namespace
