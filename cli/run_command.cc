@@ -487,7 +487,7 @@ class SerialRun {
 
 // Files on several threads (core/parallel_pipeline.h): same output as one.
 int RunFilesInParallel(const CompiledRuleSet& rules, const std::vector<std::string>& inputs,
-                       const SourceOptions& source_options, Outputs& outputs, int threads) {
+                       const SourceOptions& source_options, Outputs& outputs, int threads, MatchEngine engine) {
   DeferredDeadLetters deferred_letters;
   absl::StatusOr<std::unique_ptr<RecordSource>> source = OpenInputs(inputs, source_options, deferred_letters);
   if (!source.ok()) {
@@ -511,6 +511,7 @@ int RunFilesInParallel(const CompiledRuleSet& rules, const std::vector<std::stri
   };
   ParallelOptions parallel_options;
   parallel_options.threads = threads;
+  parallel_options.engine = engine;
   PipelineStats stats = RunParallel(rules, next, deferred_letters, outputs.alerts(), outputs.dead_letters(),
                                     parallel_options, report_input_error, kMaxInputErrorsInARow);
   absl::Status delivered = outputs.Deliver();
@@ -666,7 +667,8 @@ int RunCommand(int argc, char** argv) {
                    static_cast<unsigned long long>(threads));
     }
     if (threads > 1 && !stdin_input && state == nullptr) {
-      return RunFilesInParallel(*rules, args.positional(), source_options, outputs, static_cast<int>(threads));
+      return RunFilesInParallel(*rules, args.positional(), source_options, outputs, static_cast<int>(threads),
+                                settings.engine);
     }
     settings.flush_every_output = stdin_input;
     absl::StatusOr<std::unique_ptr<RecordSource>> files =

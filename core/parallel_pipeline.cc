@@ -190,7 +190,7 @@ PipelineStats RunParallel(const CompiledRuleSet& rules, const NextRecord& next, 
   for (int w = 0; w < options.threads; ++w) {
     workers.emplace_back([&, w] {
       BatchSink sink;
-      Pipeline pipeline(rules, sink, sink);
+      Pipeline pipeline(rules, sink, sink, options.engine);
       while (std::unique_ptr<Batch> batch = run.Read()) {
         sink.batch = batch.get();
         for (size_t i = 0; i < batch->spans.size(); ++i) {

@@ -30,6 +30,7 @@ using NextRecord = std::function<absl::StatusOr<bool>(std::string_view& bytes, S
 
 struct ParallelOptions {
   int threads = 2;            // worker threads (>= 1)
+  MatchEngine engine = MatchEngine::kCompiled;
   size_t batch_records = 512;  // records per batch handed to a worker
   size_t max_batches_in_flight = 16;
 };

@@ -106,6 +106,25 @@ class CliTest(unittest.TestCase):
         self.assertEqual(outputs[0], outputs[1])
         self.assertEqual(outputs[0], outputs[2])
 
+    def test_threads_keep_the_engine(self):
+        # The engines differ on a record simdjson cannot parse whole: the
+        # compiled one takes the SELECTed fields from its walk, the reference
+        # interpreter has no record to read them from. Several threads must
+        # use the engine asked for.
+        rules, records = self.path("engine.sql"), self.path("engine.ndjson")
+        with open(rules, "w") as f:
+            f.write("CREATE RULE r AS SELECT eventName FROM t WHERE eventName = 'PutMetricData';\n")
+        with open(records, "w") as f:
+            f.write('{"eventID":"e1","eventName":"PutMetricData","requestParameters":{"n":123456789012345678901234567890}}\n')
+        for engine, fields in (("compiled", {"eventName": "PutMetricData"}), ("reference", None)):
+            for threads in ["1", "2"]:
+                with self.subTest(engine=engine, threads=threads):
+                    result = run("run", "--rules", rules, "--engine", engine, "--threads", threads, records)
+                    self.assertEqual(result.returncode, 0, result.stderr)
+                    alert = json.loads(result.stdout)
+                    self.assertEqual(alert["fields"], fields)
+                    self.assertEqual("fields_error" in alert, fields is None)
+
     def test_threads_keep_dead_letters_in_place(self):
         # Bad lines all through the input, in many batches: those the reader
         # rejects (too large) and those matching rejects (not JSON) must come
