@@ -837,12 +837,14 @@ class Compiler {
     for (size_t i = 0; i < ranked.size(); ++i) {
       const auto& [reach, id] = ranked[i];
       bool first_selective = i == 0 && reach != SIZE_MAX;
-      if (first_selective || EveryRecordPosition(impl_.trie.path(impl_.sources[impl_.predicates[id].source].slot)) <=
-                                 further_up_to) {
-        guards.push_back(id);
-      }
+      if (first_selective || FieldPosition(id) <= further_up_to) guards.push_back(id);
     }
     return guards;
+  }
+
+  // Where the field a predicate reads comes in EveryRecordPosition.
+  int FieldPosition(uint32_t predicate) const {
+    return EveryRecordPosition(impl_.trie.path(impl_.sources[impl_.predicates[predicate].source].slot));
   }
 
   // How far into a record (a position in EveryRecordPosition) the walk reads
@@ -851,13 +853,12 @@ class Compiler {
   template <typename Rank>
   int DecisiveReach(const std::vector<std::optional<AnchorSet>>& chosen, const Rank& rank) const {
     int reach = std::max(EveryRecordPosition("eventName"), EveryRecordPosition("eventTime"));
-    auto note = [&](uint32_t predicate) {
-      reach = std::max(reach, EveryRecordPosition(impl_.trie.path(impl_.sources[impl_.predicates[predicate].source].slot)));
-    };
     for (uint32_t rule = 0; rule < rules_.rules.size(); ++rule) {
       if (!chosen[rule]) continue;
-      for (uint32_t id : chosen[rule]->predicates) note(id);
-      for (uint32_t id : Guards(impl_.program_roots[rule], chosen[rule]->predicates, rank, -1)) note(id);
+      for (uint32_t id : chosen[rule]->predicates) reach = std::max(reach, FieldPosition(id));
+      for (uint32_t id : Guards(impl_.program_roots[rule], chosen[rule]->predicates, rank, -1)) {
+        reach = std::max(reach, FieldPosition(id));
+      }
     }
     return reach;
   }

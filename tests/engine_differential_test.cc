@@ -247,8 +247,8 @@ std::string Condition(Random& r, int depth) {
 // A required condition the dispatch index files a rule under: a rule set of
 // such rules lets the walk stop once these fields show that no rule is
 // reached (eventName, eventSource, a nested field, a pattern, a pattern with
-// an equality or a pattern that guards it). Mostly values the records rarely have, so
-// that some records reach no rule.
+// an equality or a pattern that guards it). Mostly values the records rarely
+// have, so that some records reach no rule.
 std::string Anchor(Random& r) {
   auto name = [&] {
     return SqlString(r.Chance(10) ? r.Pick(kEventNames)

@@ -135,9 +135,10 @@ WHERE eventTime > '2023-10-05T07:00:00+02:00' AND eventTime <= '2024-02-29';
 
 // Every rule anchored (on eventName: an equality, an IN list, one anchor per
 // OR branch; on userAgent patterns), some behind a guard (userIdentity.type,
-// eventSource, a userIdentity.arn pattern), so that the walk stops early on every record whose anchor and
-// guard fields show that it reaches none: checked against the whole walk.
-// (The engine differential test covers the other anchor kinds.)
+// eventSource, a userIdentity.arn pattern), so that the walk stops early on
+// every record whose anchor and guard fields show that it reaches none:
+// checked against the whole walk. (The engine differential test covers the
+// other anchor kinds.)
 constexpr char kAnchoredRules[] = R"sql(
 CREATE RULE a1 AS SELECT eventName FROM cloudtrail WHERE eventName = 'DeleteTrail' AND sourceIPAddress <> '10.0.0.1';
 CREATE RULE a2 AS SELECT eventName FROM cloudtrail WHERE eventName IN ('PutRolePolicy', 'GetObject')
