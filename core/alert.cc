@@ -82,27 +82,37 @@ std::string FormatEventTime(absl::Time time) {
   return out + "Z";
 }
 
-void MakeAlertId(std::string_view rule, std::string_view event_key, std::string& out) {
-  // FNV-1a, 128-bit variant (offset basis and prime from the FNV spec).
-  Uint128 hash = (static_cast<Uint128>(0x6c62272e07bb0142ULL) << 64) |
-                           0x62b821756295c58dULL;
-  const Uint128 prime =
-      (static_cast<Uint128>(0x0000000001000000ULL) << 64) | 0x000000000000013BULL;
-  auto mix = [&](std::string_view bytes) {
-    for (unsigned char c : bytes) {
-      hash ^= c;
-      hash *= prime;
-    }
-  };
-  mix(rule);
-  mix(std::string_view("\0", 1));
-  mix(event_key);
+namespace {
+
+// FNV-1a, 128-bit variant (offset basis and prime from the FNV spec).
+constexpr Uint128 kFnvOffsetBasis = (static_cast<Uint128>(0x6c62272e07bb0142ULL) << 64) | 0x62b821756295c58dULL;
+constexpr Uint128 kFnvPrime = (static_cast<Uint128>(0x0000000001000000ULL) << 64) | 0x000000000000013BULL;
+
+Uint128 Fnv1a(Uint128 hash, std::string_view bytes) {
+  for (unsigned char c : bytes) {
+    hash ^= c;
+    hash *= kFnvPrime;
+  }
+  return hash;
+}
+
+}  // namespace
+
+AlertIdHasher::AlertIdHasher(std::string_view rule)
+    : after_rule_(Fnv1a(Fnv1a(kFnvOffsetBasis, rule), std::string_view("\0", 1))) {}
+
+void AlertIdHasher::Make(std::string_view event_key, std::string& out) const {
+  Uint128 hash = Fnv1a(after_rule_, event_key);
   static constexpr char kHex[] = "0123456789abcdef";
   out.resize(32);
   for (int i = 31; i >= 0; --i) {
     out[i] = kHex[static_cast<unsigned>(hash & 0xf)];
     hash >>= 4;
   }
+}
+
+void MakeAlertId(std::string_view rule, std::string_view event_key, std::string& out) {
+  AlertIdHasher(rule).Make(event_key, out);
 }
 
 }  // namespace trailhound

@@ -49,6 +49,18 @@ std::string FormatEventTime(absl::Time time);
 // which keeps its room (no allocation once it has held an id).
 void MakeAlertId(std::string_view rule, std::string_view event_key, std::string& out);
 
+// The same ids for one rule, its name and the NUL hashed once: FNV-1a is a
+// running state, so only the event key is hashed per alert.
+class AlertIdHasher {
+ public:
+  explicit AlertIdHasher(std::string_view rule);
+  void Make(std::string_view event_key, std::string& out) const;
+
+ private:
+  __extension__ typedef unsigned __int128 State;
+  State after_rule_;
+};
+
 class AlertSink {
  public:
   virtual ~AlertSink() = default;

@@ -16,6 +16,13 @@ std::string_view ReasonOf(std::string_view message) {
   return kReasonInvalidJson;
 }
 
+std::vector<AlertIdHasher> AlertIdHashers(const RuleSet& rules) {
+  std::vector<AlertIdHasher> hashers;
+  hashers.reserve(rules.rules.size());
+  for (const BoundRule& rule : rules.rules) hashers.emplace_back(rule.name);
+  return hashers;
+}
+
 }  // namespace
 
 Pipeline::Pipeline(const CompiledRuleSet& rules, AlertSink& alerts, DeadLetterSink& dead_letters,
@@ -26,7 +33,8 @@ Pipeline::Pipeline(const CompiledRuleSet& rules, AlertSink& alerts, DeadLetterSi
                               : (state->active() ? state : nullptr)),
       emit_([this](Alert alert) { Emit(alert); }),
       scratch_(rules.NewScratch(engine == MatchEngine::kReference ? CompiledRuleSet::Walk::kAllReadPaths
-                                                                  : CompiledRuleSet::Walk::kStopWhenNothingCanMatch)) {}
+                                                                  : CompiledRuleSet::Walk::kStopWhenNothingCanMatch)),
+      alert_ids_(AlertIdHashers(rules.rules())) {}
 
 void Pipeline::Emit(const Alert& alert) {
   alerts_.Write(alert);
@@ -154,7 +162,7 @@ void Pipeline::EmitMatches(std::string_view bytes, const SourcePosition& positio
     }
     Alert& alert = alert_;  // a record alert: the window fields stay empty
     alert.rule = rule.name;
-    MakeAlertId(rule.name, event_id ? *event_id : bytes, alert.alert_id);
+    alert_ids_[index].Make(event_id ? *event_id : bytes, alert.alert_id);
     alert.severity = rule.severity;
     alert.tags = rule.tags;
     alert.event_id = event_id.value_or("");

@@ -66,6 +66,7 @@ class Pipeline {
   RuleState* const state_;                  // null: no stateful rules
   const RuleState::Emit emit_;
   CompiledRuleSet::ScratchPtr scratch_;
+  const std::vector<AlertIdHasher> alert_ids_;  // per rule
   std::vector<uint32_t> matched_;
   std::vector<uint32_t> late_rules_, missing_time_rules_;  // of the current record
   Alert alert_;  // reused for each record's alerts: its strings keep their room
