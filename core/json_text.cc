@@ -3,12 +3,44 @@
 #include <immintrin.h>
 #include <simdjson.h>
 
+#include <cstdint>
+#include <cstring>
+
 namespace trailhound {
 
 namespace {
 
+// Whether any of the 8 bytes of `word` needs escaping: a control character,
+// quote or backslash. Exact for "any" (the borrows of the subtractions only
+// ever mark bytes above a true hit).
+bool AnySpecial(uint64_t word) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
+  auto has_zero = [&](uint64_t v) { return (v - kOnes) & ~v & kHighs; };
+  const uint64_t control = (word - kOnes * 0x20) & ~word & kHighs;
+  return (control | has_zero(word ^ (kOnes * '"')) | has_zero(word ^ (kOnes * '\\'))) != 0;
+}
+
+template <typename T>
+uint64_t Load(const char* p) {
+  T value;
+  std::memcpy(&value, p, sizeof value);
+  return value;
+}
+
+// Whether any of the (fewer than 16) bytes [p, p + n) needs escaping: two
+// overlapping loads cover them, never reading outside.
+bool AnySpecialIn(const char* p, size_t n) {
+  if (n >= 8) return AnySpecial(Load<uint64_t>(p)) || AnySpecial(Load<uint64_t>(p + n - 8));
+  if (n >= 4) return AnySpecial(Load<uint32_t>(p) | (Load<uint32_t>(p + n - 4) << 32));
+  if (n == 0) return false;
+  const uint64_t bytes = static_cast<uint8_t>(p[0]) | (uint64_t{static_cast<uint8_t>(p[n / 2])} << 8) |
+                         (uint64_t{static_cast<uint8_t>(p[n - 1])} << 16);
+  return AnySpecial(bytes | (0x0101010101010101ull * 'a' << 24));  // the other bytes read as 'a'
+}
+
 // The length of the prefix of `s` that needs no escaping (no control
-// character, quote or backslash), 16 bytes at a time.
+// character, quote or backslash): 16 bytes at a time, then the rest at once,
+// byte by byte only around an escape.
 size_t PlainPrefix(std::string_view s) {
   const __m128i quote = _mm_set1_epi8('"');
   const __m128i backslash = _mm_set1_epi8('\\');
@@ -21,6 +53,7 @@ size_t PlainPrefix(std::string_view s) {
     unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(special));
     if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(mask));
   }
+  if (!AnySpecialIn(s.data() + i, s.size() - i)) return s.size();
   for (; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x20 || c == '"' || c == '\\') break;
@@ -32,9 +65,15 @@ size_t PlainPrefix(std::string_view s) {
 
 void AppendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
+  size_t plain = PlainPrefix(s);
+  if (plain == s.size()) {  // nothing to escape (almost always): one append
+    const size_t at = out.size();
+    out.append(s.size() + 2, '"');
+    std::memcpy(out.data() + at + 1, s.data(), s.size());
+    return;
+  }
   out.push_back('"');
   while (!s.empty()) {
-    size_t plain = PlainPrefix(s);
     out.append(s.data(), plain);
     if (plain == s.size()) break;
     unsigned char c = static_cast<unsigned char>(s[plain]);
@@ -52,6 +91,7 @@ void AppendJsonString(std::string& out, std::string_view s) {
         out.push_back(kHex[c & 0xf]);
     }
     s.remove_prefix(plain + 1);
+    plain = PlainPrefix(s);
   }
   out.push_back('"');
 }
