@@ -75,6 +75,25 @@ ScalarRef Scalar(ScalarRef::Kind kind, std::string_view text) {
   return scalar;
 }
 
+// A string's text as written, without copying, when it holds no escape
+// (almost always); a null view when it does. `body` is the byte after the
+// opening quote. Stage 1 validated the string, so a quote ends it; the input
+// is padded (SIMDJSON_PADDING), so reading 16 bytes at a time past that quote
+// stays inside the buffer.
+std::string_view UnescapedAsWritten(const char* body) {
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  for (size_t offset = 0;; offset += 16) {
+    __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(body + offset));
+    unsigned quotes = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, quote)));
+    unsigned backslashes = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, backslash)));
+    if ((quotes | backslashes) == 0) continue;
+    unsigned first = static_cast<unsigned>(__builtin_ctz(quotes | backslashes));
+    if (backslashes & (1u << first)) return {};
+    return {body, offset + first};
+  }
+}
+
 // One value as a candidate: scalars as themselves, objects and arrays as
 // their raw JSON text.
 [[gnu::always_inline]] inline simdjson::error_code ReadValue(ondemand::value& value, ondemand::json_type type,
@@ -94,6 +113,9 @@ ScalarRef Scalar(ScalarRef::Kind kind, std::string_view text) {
     }
     case ondemand::json_type::string:
       scalar.kind = ScalarRef::Kind::kString;
+      // Left unconsumed when it needs no unescaping: the iteration steps over it.
+      scalar.text = UnescapedAsWritten(value.raw_json_token().data() + 1);
+      if (scalar.text.data() != nullptr) return SUCCESS;
       return value.get_string().get(scalar.text);
     case ondemand::json_type::number: {
       std::string_view token = value.raw_json_token();
@@ -337,29 +359,6 @@ absl::Status RecordView::Extract(std::string_view bytes) {
   return absl::OkStatus();
 }
 
-namespace {
-
-// The key as written, without copying, when it holds no escape (almost
-// always); a null view when it does. Stage 1 validated the string, so a quote
-// ends it; the input is padded (SIMDJSON_PADDING), so reading 16 bytes at a
-// time past that quote stays inside the buffer.
-std::string_view RawKey(ondemand::field& field) {
-  const char* start = field.key().raw();
-  const __m128i quote = _mm_set1_epi8('"');
-  const __m128i backslash = _mm_set1_epi8('\\');
-  for (size_t offset = 0;; offset += 16) {
-    __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(start + offset));
-    unsigned quotes = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, quote)));
-    unsigned backslashes = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, backslash)));
-    if ((quotes | backslashes) == 0) continue;
-    unsigned first = static_cast<unsigned>(__builtin_ctz(quotes | backslashes));
-    if (backslashes & (1u << first)) return {};
-    return {start, offset + first};
-  }
-}
-
-}  // namespace
-
 simdjson::error_code RecordView::VisitObject(ondemand::object& object, int32_t node_index, size_t depth) {
   const PathTrie::Node& node = trie_.node(node_index);
   if (depth > limits_.max_depth) {
@@ -386,7 +385,7 @@ simdjson::error_code RecordView::VisitObject(ondemand::object& object, int32_t n
     // a store-forwarding stall per field.
     SIMDJSON_TRY(field_result.error());
     ondemand::field& field = field_result.value_unsafe();
-    std::string_view key = RawKey(field);
+    std::string_view key = UnescapedAsWritten(field.key().raw());
     if (key.data() == nullptr) SIMDJSON_TRY(field.unescaped_key().get(key));  // has escapes
     int32_t child = node.keys.Find(key);
     if (child < 0 || node_visit_[child] == visit) continue;
