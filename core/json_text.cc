@@ -38,22 +38,30 @@ bool AnySpecialIn(const char* p, size_t n) {
   return AnySpecial(bytes | (0x0101010101010101ull * 'a' << 24));  // the other bytes read as 'a'
 }
 
-// The length of the prefix of `s` that needs no escaping (no control
-// character, quote or backslash): 16 bytes at a time, then the rest at once,
-// byte by byte only around an escape.
-size_t PlainPrefix(std::string_view s) {
-  const __m128i quote = _mm_set1_epi8('"');
-  const __m128i backslash = _mm_set1_epi8('\\');
+// Whether any byte of the 16 at `p` needs escaping.
+bool AnySpecialIn16(const char* p) {
+  const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
   const __m128i last_control = _mm_set1_epi8(0x1f);
-  size_t i = 0;
-  for (; i + 16 <= s.size(); i += 16) {
-    __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-    __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(chunk, last_control), last_control);  // byte <= 0x1f
-    __m128i special = _mm_or_si128(control, _mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, backslash)));
-    unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(special));
-    if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(mask));
+  const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(chunk, last_control), last_control);  // byte <= 0x1f
+  const __m128i special = _mm_or_si128(control, _mm_or_si128(_mm_cmpeq_epi8(chunk, _mm_set1_epi8('"')),
+                                                             _mm_cmpeq_epi8(chunk, _mm_set1_epi8('\\'))));
+  return _mm_movemask_epi8(special) != 0;
+}
+
+// Whether `s` needs no escaping at all (no control character, quote or
+// backslash): 16 bytes at a time, the last 16 overlapping the ones before;
+// shorter strings in at most two words.
+bool Plain(std::string_view s) {
+  if (s.size() < 16) return !AnySpecialIn(s.data(), s.size());
+  for (size_t i = 0; i + 16 < s.size(); i += 16) {
+    if (AnySpecialIn16(s.data() + i)) return false;
   }
-  if (!AnySpecialIn(s.data() + i, s.size() - i)) return s.size();
+  return !AnySpecialIn16(s.data() + s.size() - 16);
+}
+
+// The length of the prefix of `s` that needs no escaping.
+size_t PlainPrefix(std::string_view s) {
+  size_t i = 0;
   for (; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x20 || c == '"' || c == '\\') break;
@@ -65,15 +73,23 @@ size_t PlainPrefix(std::string_view s) {
 
 void AppendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
-  size_t plain = PlainPrefix(s);
-  if (plain == s.size()) {  // nothing to escape (almost always): one append
-    const size_t at = out.size();
-    out.append(s.size() + 2, '"');
-    std::memcpy(out.data() + at + 1, s.data(), s.size());
+  if (Plain(s)) {  // nothing to escape (almost always): one append
+    char quoted[128];
+    if (s.size() + 2 <= sizeof quoted) {
+      quoted[0] = '"';
+      std::memcpy(quoted + 1, s.data(), s.size());
+      quoted[s.size() + 1] = '"';
+      out.append(quoted, s.size() + 2);
+    } else {
+      const size_t at = out.size();
+      out.append(s.size() + 2, '"');
+      std::memcpy(out.data() + at + 1, s.data(), s.size());
+    }
     return;
   }
   out.push_back('"');
   while (!s.empty()) {
+    size_t plain = PlainPrefix(s);
     out.append(s.data(), plain);
     if (plain == s.size()) break;
     unsigned char c = static_cast<unsigned char>(s[plain]);
@@ -91,7 +107,6 @@ void AppendJsonString(std::string& out, std::string_view s) {
         out.push_back(kHex[c & 0xf]);
     }
     s.remove_prefix(plain + 1);
-    plain = PlainPrefix(s);
   }
   out.push_back('"');
 }
