@@ -227,7 +227,7 @@ struct CompiledRuleSet::Impl {
   // hits reach rules (Predicate::anchored); rules without an anchor.
   std::vector<std::pair<SlotId, GuardedIndex>> dispatch;
   std::vector<uint32_t> pattern_anchor_sources;
-  std::vector<uint64_t> unanchored_bits;  // a bit per rule
+  std::vector<uint32_t> unanchored_rules;  // ascending
   // The slots that decide whether a record reaches any rule, and that every
   // record is read for; empty when some rule is unanchored.
   std::vector<SlotId> decisive_slots;
@@ -254,7 +254,7 @@ class CompiledRuleSet::Scratch : public RecordView::StopCheck {
       if (impl.sources[source].patterns) scan_memo[source] = std::make_unique<ScanMemo>();
     }
     transformed_text.resize(impl.sources.size());
-    reached.assign(impl.unanchored_bits.size(), 0);
+    reached.assign((impl.program_roots.size() + 63) / 64, 0);
     if (impl.prototype_scratch != nullptr) hs_clone_scratch(impl.prototype_scratch, &hyperscan);
   }
   ~Scratch() override {
@@ -280,8 +280,12 @@ class CompiledRuleSet::Scratch : public RecordView::StopCheck {
   std::vector<uint32_t> source_epoch, equality_epoch, pattern_epoch;
   std::vector<std::vector<ScalarRef>> transformed;
   std::vector<std::deque<std::string>> transformed_text;
-  std::vector<uint64_t> reached;  // a bit per rule: the rules this record reaches
-  bool reached_known = false;     // reached is this record's (computed during the walk)
+  // The rules this record reaches, as a list (in no order) and a bit per
+  // rule; the bits of the previous record's rules are cleared by the next
+  // Reach, so that no record pays for all the rules' words.
+  std::vector<uint32_t> reached_rules;
+  std::vector<uint64_t> reached;
+  bool reached_known = false;     // reached_rules is this record's (computed during the walk)
   std::vector<uint32_t> hyperscan_matched, patterns_matched;
   // Pattern scans remembered by value text, per source with patterns: user
   // agents, ARNs and the like repeat from record to record, and a scan of a
@@ -767,11 +771,10 @@ class Compiler {
     const int decisive_reach = DecisiveReach(chosen, rank);
     std::map<SlotId, size_t> anchor_slot_index;
     impl_.anchor_description.resize(rules_.rules.size());
-    impl_.unanchored_bits.assign((rules_.rules.size() + 63) / 64, 0);
     for (uint32_t rule = 0; rule < rules_.rules.size(); ++rule) {
       std::optional<AnchorSet>& anchors = chosen[rule];
       if (!anchors) {
-        impl_.unanchored_bits[rule / 64] |= uint64_t{1} << (rule % 64);
+        impl_.unanchored_rules.push_back(rule);
         impl_.anchor_description[rule] = "always evaluated (no required equality or pattern)";
         continue;
       }
@@ -899,9 +902,7 @@ class Compiler {
   // eventTime the pipeline reads of every record: the walk may stop once it
   // has them.
   void FindDecisiveSlots() {
-    for (uint64_t bits : impl_.unanchored_bits) {
-      if (bits != 0) return;
-    }
+    if (!impl_.unanchored_rules.empty()) return;
     std::vector<SlotId>& slots = impl_.decisive_slots;
     slots = {impl_.event_name_slot, impl_.event_time_slot};
     for (const auto& [slot, index] : impl_.dispatch) slots.push_back(slot);
@@ -962,10 +963,17 @@ class Evaluation {
   void Reach() {
     std::vector<uint64_t>& reached = s_.reached;
     s_.pattern_hits.clear();
-    std::copy(impl_.unanchored_bits.begin(), impl_.unanchored_bits.end(), reached.begin());
+    for (uint32_t rule : s_.reached_rules) reached[rule / 64] = 0;
+    s_.reached_rules.clear();
     auto reach = [&](const std::vector<uint32_t>& rules) {
-      for (uint32_t rule : rules) reached[rule / 64] |= uint64_t{1} << (rule % 64);
+      for (uint32_t rule : rules) {
+        uint64_t& word = reached[rule / 64];
+        const uint64_t bit = uint64_t{1} << (rule % 64);
+        if ((word & bit) == 0) s_.reached_rules.push_back(rule);
+        word |= bit;
+      }
     };
+    reach(impl_.unanchored_rules);
     // Groups are sorted by their guards: when a group's first guard fails,
     // the groups after it that start with the same guard fail too.
     auto reach_guarded = [&](const std::vector<GuardedRules>& groups) {
@@ -1287,7 +1295,7 @@ absl::StatusOr<std::unique_ptr<const CompiledRuleSet>> CompiledRuleSet::Compile(
 bool CompiledRuleSet::Scratch::NothingMoreNeeded() {
   Evaluation(impl_, *this).Reach();
   reached_known = true;
-  return std::all_of(reached.begin(), reached.end(), [](uint64_t bits) { return bits == 0; });
+  return reached_rules.empty();
 }
 
 CompiledRuleSet::ScratchPtr CompiledRuleSet::NewScratch(Walk walk) const {
@@ -1318,14 +1326,13 @@ absl::Status CompiledRuleSet::Match(std::string_view record, Scratch& scratch, s
   if (!scratch.reached_known) evaluation.Reach();
   const uint32_t* roots = impl_->program_roots.data();
   const ProgramNode* nodes = impl_->program_nodes.data();
-  for (size_t word = 0; word < scratch.reached.size(); ++word) {
-    for (uint64_t bits = scratch.reached[word]; bits != 0; bits &= bits - 1) {
-      uint32_t rule = static_cast<uint32_t>(word * 64 + __builtin_ctzll(bits));
-      // The next reached rule's program, while this one runs: programs lie
-      // far apart when there are many rules.
-      if (uint64_t rest = bits & (bits - 1)) __builtin_prefetch(&nodes[roots[word * 64 + __builtin_ctzll(rest)]]);
-      if (evaluation.Program(roots[rule]) == TriBool::kTrue) matched.push_back(rule);
-    }
+  std::vector<uint32_t>& reached = scratch.reached_rules;
+  std::sort(reached.begin(), reached.end());  // matches come in rule order
+  for (size_t i = 0; i < reached.size(); ++i) {
+    // The next reached rule's program, while this one runs: programs lie
+    // far apart when there are many rules.
+    if (i + 1 < reached.size()) __builtin_prefetch(&nodes[roots[reached[i + 1]]]);
+    if (evaluation.Program(roots[reached[i]]) == TriBool::kTrue) matched.push_back(reached[i]);
   }
   if (scratch.dom_epoch == scratch.epoch && scratch.dom_failed) {
     matched.clear();
@@ -1424,9 +1431,7 @@ std::string CompiledRuleSet::Explain() const {
     absl::StrAppend(&out, "  on the patterns of ", impl.sources[source_id].name, ": ", patterns, " patterns -> ",
                     filed, " rule entries (", guarded, " behind a guard)\n");
   }
-  size_t unanchored = 0;
-  for (uint64_t bits : impl.unanchored_bits) unanchored += static_cast<size_t>(__builtin_popcountll(bits));
-  absl::StrAppend(&out, "  always evaluated: ", unanchored, " rules\n");
+  absl::StrAppend(&out, "  always evaluated: ", impl.unanchored_rules.size(), " rules\n");
   if (impl.decisive_slots.empty()) {
     out += "  the walk reads every path above (a rule is always evaluated)\n";
   } else {
