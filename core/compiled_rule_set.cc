@@ -957,9 +957,9 @@ class Evaluation {
   Evaluation(const CompiledRuleSet::Impl& impl, CompiledRuleSet::Scratch& scratch)
       : impl_(impl), s_(scratch) {}
 
-  // Sets the bit of every rule the record reaches: the unanchored ones, the
-  // ones filed under a value of the record, the ones filed under a pattern
-  // that matches.
+  // Lists every rule the record reaches (Scratch::reached_rules): the
+  // unanchored ones, the ones filed under a value of the record, the ones
+  // filed under a pattern that matches.
   void Reach() {
     std::vector<uint64_t>& reached = s_.reached;
     s_.pattern_hits.clear();
