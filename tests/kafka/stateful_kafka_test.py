@@ -8,9 +8,11 @@
 SCENARIO is one of:
   crash      records keyed by sourceIPAddress (the sliding rule's GROUP BY
              key) in a 4-partition topic; one consumer with --state-dir is
-             killed (SIGKILL) three times, each time after its state was
-             saved part-way through the topic and more alerts went out, and
-             restarted; a last one reads to the end and is stopped (SIGTERM).
+             killed (SIGKILL) three times, each time after its saved state
+             grew by a share of what was left unread and more alerts went
+             out (a fast machine may have read to the end by a later kill),
+             and restarted; a last one reads to the end and is stopped
+             (SIGTERM).
              Every expected alert_id reaches the alert topic, none other;
              duplicates are counted and reported, and every alert on the
              topic, duplicates included, is the JSON the reference has.
