@@ -395,12 +395,15 @@ class Compiler {
 
   // SELECT items the walk extracts, so that an alert whose items it all
   // extracted needs no parse of the whole record: the fields it extracts
-  // anyway, and those under a top-level key that no condition reads and
-  // that CloudTrail writes early (up to requestParameters): `awsRegion`,
-  // `requestParameters.bucketName` when no condition reads requestParameters.
-  // A record that reaches no rule then reads them before the walk stops, or
-  // not at all. Fields under a key conditions read would be looked for in
-  // every record that has it, for the few that alert.
+  // anyway, those under a top-level key some condition reads (the walk
+  // enters that key anyway: `requestParameters.key` beside a condition on
+  // `requestParameters.bucketName`), and those under a key CloudTrail writes
+  // early (up to requestParameters: `awsRegion`). A record that reaches no
+  // rule then reads them before the walk stops, or not at all. Extracting
+  // a field costs a hundred-odd instructions in each record that has it; a
+  // parse of the whole record, several thousand in each that alerts (10,000
+  // generated rules: 2.4% fewer instructions a record, the pack 3.0%, 1,000
+  // rules 0.5% more).
   // An object is taken from the parsed record anyway (AppendExtractedValueJson
   // gives only scalars), so a whole userIdentity is not extracted.
   void FindSelectSlots() {
@@ -411,7 +414,7 @@ class Compiler {
         if (!IsScalarField(item.value)) continue;
         const FieldPath& path = item.value.path;
         const std::string& key = path.steps[0].key;
-        bool add = EarlyInEveryRecord(path) && !condition_keys.contains(key) &&
+        bool add = (EarlyInEveryRecord(path) || condition_keys.contains(key)) &&
                    !(path.steps.size() == 1 && CloudTrailWritesAnObject(key));
         SlotId slot = add ? impl_.trie.Add(path) : impl_.trie.Find(path);
         if (slot >= 0) impl_.value_slots[&item.value] = slot;
