@@ -256,6 +256,13 @@ struct CompiledRuleSet::Impl {
   // Values stateful rules and SELECT lists read (in rules_), and the slots
   // they are in.
   absl::flat_hash_map<const BoundExpr*, SlotId> value_slots;
+  // Per rule: its SELECT list when the walk extracts every item (else
+  // `extracted` is false), each item as its JSON key text and its slot.
+  struct Projection {
+    bool extracted = false;
+    std::vector<std::pair<std::string, SlotId>> items;  // ({"name": or ,"name":, slot)
+  };
+  std::vector<Projection> projections;
   hs_scratch_t* prototype_scratch = nullptr;
 };
 
@@ -418,6 +425,17 @@ class Compiler {
                    !(path.steps.size() == 1 && CloudTrailWritesAnObject(key));
         SlotId slot = add ? impl_.trie.Add(path) : impl_.trie.Find(path);
         if (slot >= 0) impl_.value_slots[&item.value] = slot;
+      }
+    }
+    for (const BoundRule& rule : rules_.rules) {
+      CompiledRuleSet::Impl::Projection& projection = impl_.projections.emplace_back();
+      projection.extracted = !rule.select_star;
+      for (const SelectItem& item : rule.select) {
+        auto found = impl_.value_slots.find(&item.value);
+        if (found == impl_.value_slots.end()) projection.extracted = false;
+        std::string key = projection.items.empty() ? "{" : ",";
+        AppendJsonString(key, item.output_name);
+        projection.items.emplace_back(key + ":", found == impl_.value_slots.end() ? -1 : found->second);
       }
     }
   }
@@ -1386,19 +1404,19 @@ std::optional<std::string_view> CompiledRuleSet::EventTime(const Scratch& scratc
   return SingleString(scratch.view, impl_->event_time_slot);
 }
 
-bool CompiledRuleSet::AppendExtractedValueJson(const Scratch& scratch, const BoundExpr& value,
-                                               std::string& out) const {
-  if (scratch.view.cut_short()) return false;
-  auto found = impl_->value_slots.find(&value);
-  if (found == impl_->value_slots.end()) return false;
-  SlotId slot = found->second;
-  const std::vector<ScalarRef>& candidates = scratch.view.candidates(slot);
+namespace {
+
+// A slot's value as JSON text, as ReferenceInterpreter::ValueJson gives it,
+// appended to `out`: when it is a single scalar; false otherwise (`out`
+// untouched).
+bool AppendSlotJson(const RecordView& view, SlotId slot, std::string& out) {
+  const std::vector<ScalarRef>& candidates = view.candidates(slot);
   if (candidates.empty()) {
-    if (scratch.view.present(slot)) return false;  // e.g. an empty array
+    if (view.present(slot)) return false;  // e.g. an empty array
     out += "null";
     return true;
   }
-  if (candidates.size() != 1 || candidates[0].from_array || scratch.view.array_count(slot) != 0) return false;
+  if (candidates.size() != 1 || candidates[0].from_array || view.array_count(slot) != 0) return false;
   const ScalarRef& scalar = candidates[0];
   switch (scalar.kind) {
     case ScalarRef::Kind::kNull:
@@ -1416,6 +1434,30 @@ bool CompiledRuleSet::AppendExtractedValueJson(const Scratch& scratch, const Bou
       return true;
     }
   }
+}
+
+}  // namespace
+
+bool CompiledRuleSet::AppendExtractedValueJson(const Scratch& scratch, const BoundExpr& value,
+                                               std::string& out) const {
+  if (scratch.view.cut_short()) return false;
+  auto found = impl_->value_slots.find(&value);
+  return found != impl_->value_slots.end() && AppendSlotJson(scratch.view, found->second, out);
+}
+
+bool CompiledRuleSet::AppendExtractedFieldsJson(const Scratch& scratch, uint32_t rule, std::string& out) const {
+  const Impl::Projection& projection = impl_->projections[rule];
+  if (!projection.extracted || scratch.view.cut_short()) return false;
+  const size_t size_before = out.size();
+  for (const auto& [key, slot] : projection.items) {
+    out += key;
+    if (!AppendSlotJson(scratch.view, slot, out)) {
+      out.resize(size_before);
+      return false;
+    }
+  }
+  out += projection.items.empty() ? "{}" : "}";
+  return true;
 }
 
 std::string CompiledRuleSet::Explain() const {

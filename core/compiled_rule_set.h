@@ -89,6 +89,11 @@ class CompiledRuleSet {
   // a field the walk extracted and a single scalar there; false otherwise
   // (`out` untouched: ask the DOM). Saves parsing the whole record.
   bool AppendExtractedValueJson(const Scratch& scratch, const BoundExpr& value, std::string& out) const;
+  // The SELECT list of rules().rules[rule] (not SELECT *) as the JSON object
+  // ReferenceInterpreter::ProjectFields gives, appended to `out`, when the
+  // walk extracted every item as a single scalar; false otherwise (`out`
+  // untouched). Keys are rendered once, at compile time.
+  bool AppendExtractedFieldsJson(const Scratch& scratch, uint32_t rule, std::string& out) const;
 
   const RuleSet& rules() const { return rules_; }
   size_t predicate_count() const;

@@ -172,10 +172,13 @@ void Pipeline::EmitMatches(std::string_view bytes, const SourcePosition& positio
     // SELECT * needs the whole record; a list whose items the walk all
     // extracted needs no parse of it.
     values.TakeParseError();  // a stateful rule's reads are not this list's
-    simdjson::error_code projection_error = rule.select_star ? parsed.Get(record) : simdjson::SUCCESS;
-    if (!projection_error) {
-      ReferenceInterpreter::ProjectFields(rule, record, &values, alert.fields_json);
-      projection_error = values.TakeParseError();
+    simdjson::error_code projection_error = simdjson::SUCCESS;
+    if (engine_ != MatchEngine::kCompiled || !rules_.AppendExtractedFieldsJson(*scratch_, index, alert.fields_json)) {
+      projection_error = rule.select_star ? parsed.Get(record) : simdjson::SUCCESS;
+      if (!projection_error) {
+        ReferenceInterpreter::ProjectFields(rule, record, &values, alert.fields_json);
+        projection_error = values.TakeParseError();
+      }
     }
     if (projection_error) {
       alert.fields_json.clear();
