@@ -273,6 +273,7 @@ class CompiledRuleSet::Scratch : public RecordView::StopCheck {
     predicates.assign(impl.predicates.size(), PredicateState{});
     source_epoch.assign(impl.sources.size(), 0);
     equality_epoch.assign(impl.sources.size(), 0);
+    equality_candidates.assign(impl.sources.size(), EqualityCandidates{});
     pattern_epoch.assign(impl.sources.size(), 0);
     transformed.resize(impl.sources.size());
     scan_memo.resize(impl.sources.size());
@@ -307,6 +308,14 @@ class CompiledRuleSet::Scratch : public RecordView::StopCheck {
   };
   std::vector<PredicateState> predicates;
   std::vector<uint32_t> source_epoch, equality_epoch, pattern_epoch;
+  // Per source, with its equality hits (valid when equality_epoch is this
+  // record's): what an indexed equality or IN needs besides its hit mask.
+  struct EqualityCandidates {
+    bool marked = false;         // at most kMaxIndexedCandidates: hits were marked
+    bool null_or_none = false;   // a NULL candidate, or none at all
+    uint64_t non_null_mask = 0;  // the candidates that are not NULL
+  };
+  std::vector<EqualityCandidates> equality_candidates;
   std::vector<std::vector<ScalarRef>> transformed;
   std::vector<std::deque<std::string>> transformed_text;
   // The rules this record reaches, as a list (in no order) and a bit per
@@ -1145,18 +1154,28 @@ class Evaluation {
   }
 
   // Fills hit masks of every indexed equality / IN predicate on the source.
-  void EnsureEqualityHits(uint32_t source_id) {
-    if (s_.equality_epoch[source_id] == s_.epoch) return;
+  const CompiledRuleSet::Scratch::EqualityCandidates& EnsureEqualityHits(uint32_t source_id) {
+    CompiledRuleSet::Scratch::EqualityCandidates& summary = s_.equality_candidates[source_id];
+    if (s_.equality_epoch[source_id] == s_.epoch) return summary;
     s_.equality_epoch[source_id] = s_.epoch;
     const Source& source = impl_.sources[source_id];
     const std::vector<ScalarRef>& values = Candidates(source_id);
+    summary.marked = values.size() <= kMaxIndexedCandidates;
+    summary.null_or_none = values.empty();
+    summary.non_null_mask = 0;
+    if (!summary.marked) return summary;
     for (size_t i = 0; i < values.size(); ++i) {
-      if (values[i].kind == ScalarRef::Kind::kNull) continue;
+      if (values[i].kind == ScalarRef::Kind::kNull) {
+        summary.null_or_none = true;
+        continue;
+      }
+      summary.non_null_mask |= uint64_t{1} << i;
       std::string_view text = ScalarText(values[i], s_.buffer);
       auto it = source.equality_index.find(text);
       if (it == source.equality_index.end()) continue;
       for (uint32_t predicate : it->second) MarkHit(predicate, i);
     }
+    return summary;
   }
 
   void EnsurePatternHits(uint32_t source_id) {
@@ -1229,6 +1248,19 @@ class Evaluation {
       return FromBool(s_.view.present(impl_.sources[head.source].slot) == head.negated);
     }
     if (head.kind == Predicate::Kind::kStringTest && p.function == Function::kContains) return Contains(p);
+    if (head.indexed && !head.cidrs && (head.kind == Predicate::Kind::kCompare || head.kind == Predicate::Kind::kIn)) {
+      // The common guard, answered from the hit mask alone: what the loop
+      // below gives for it, without going through the candidates again.
+      const CompiledRuleSet::Scratch::EqualityCandidates& candidates = EnsureEqualityHits(head.source);
+      if (candidates.marked) {
+        const CompiledRuleSet::Scratch::PredicateState& state = s_.predicates[id];
+        const uint64_t hits = state.hit_epoch == s_.epoch ? state.hit_mask : 0;
+        // IN: a candidate hit; NOT IN: a non-NULL candidate missed.
+        const bool any_true = head.kind == Predicate::Kind::kIn && head.negated ? hits != candidates.non_null_mask
+                                                                                : hits != 0;
+        return any_true ? TriBool::kTrue : candidates.null_or_none ? TriBool::kNull : TriBool::kFalse;
+      }
+    }
     const std::vector<ScalarRef>& values = Candidates(head.source);
     bool use_hits = values.size() <= kMaxIndexedCandidates;
     if (use_hits && head.indexed) EnsureEqualityHits(head.source);
