@@ -156,7 +156,7 @@ struct Source {
   Transform transform = Transform::kNone;
   absl::TimeZone time_zone;
   std::string name;
-  TextIndex equality_index;  // text -> predicates
+  TextIndex equality_index;  // text -> predicates, ascending (ids are indexed as they are made)
   std::unique_ptr<PatternSet> patterns;
   std::vector<uint32_t> pattern_predicate;  // pattern id -> predicate
 };
@@ -304,16 +304,22 @@ class CompiledRuleSet::Scratch : public RecordView::StopCheck {
     uint32_t memo_epoch = 0;  // `value` is this record's when memo_epoch is
     TriBool value = TriBool::kNull;
     uint32_t hit_epoch = 0;   // `hit_mask` is this record's when hit_epoch is
-    uint64_t hit_mask = 0;    // which candidates hit (index / patterns)
+    uint64_t hit_mask = 0;    // which candidates a pattern predicate hit
   };
   std::vector<PredicateState> predicates;
   std::vector<uint32_t> source_epoch, equality_epoch, pattern_epoch;
-  // Per source, with its equality hits (valid when equality_epoch is this
-  // record's): what an indexed equality or IN needs besides its hit mask.
+  // Per source, what its values are in the equality index (valid when
+  // equality_epoch is this record's). An indexed equality or IN looks
+  // itself up in the lists found: a value like an eventName satisfies
+  // hundreds of predicates at 10,000 rules, and marking each of them hit
+  // cost a cache miss apiece.
   struct EqualityCandidates {
-    bool marked = false;         // at most kMaxIndexedCandidates: hits were marked
+    bool indexed = false;        // at most kMaxIndexedCandidates: looked up
     bool null_or_none = false;   // a NULL candidate, or none at all
     uint64_t non_null_mask = 0;  // the candidates that are not NULL
+    // (candidate, the predicates its value satisfies) for the candidates
+    // whose value is in the index
+    std::vector<std::pair<uint32_t, const std::vector<uint32_t>*>> found;
   };
   std::vector<EqualityCandidates> equality_candidates;
   std::vector<std::vector<ScalarRef>> transformed;
@@ -1153,17 +1159,18 @@ class Evaluation {
     return out;
   }
 
-  // Fills hit masks of every indexed equality / IN predicate on the source.
-  const CompiledRuleSet::Scratch::EqualityCandidates& EnsureEqualityHits(uint32_t source_id) {
+  // Looks the source's values up in its equality index.
+  const CompiledRuleSet::Scratch::EqualityCandidates& EnsureEqualityLookup(uint32_t source_id) {
     CompiledRuleSet::Scratch::EqualityCandidates& summary = s_.equality_candidates[source_id];
     if (s_.equality_epoch[source_id] == s_.epoch) return summary;
     s_.equality_epoch[source_id] = s_.epoch;
     const Source& source = impl_.sources[source_id];
     const std::vector<ScalarRef>& values = Candidates(source_id);
-    summary.marked = values.size() <= kMaxIndexedCandidates;
+    summary.indexed = values.size() <= kMaxIndexedCandidates;
     summary.null_or_none = values.empty();
     summary.non_null_mask = 0;
-    if (!summary.marked) return summary;
+    summary.found.clear();
+    if (!summary.indexed) return summary;
     for (size_t i = 0; i < values.size(); ++i) {
       if (values[i].kind == ScalarRef::Kind::kNull) {
         summary.null_or_none = true;
@@ -1172,10 +1179,18 @@ class Evaluation {
       summary.non_null_mask |= uint64_t{1} << i;
       std::string_view text = ScalarText(values[i], s_.buffer);
       auto it = source.equality_index.find(text);
-      if (it == source.equality_index.end()) continue;
-      for (uint32_t predicate : it->second) MarkHit(predicate, i);
+      if (it != source.equality_index.end()) summary.found.emplace_back(static_cast<uint32_t>(i), &it->second);
     }
     return summary;
+  }
+
+  // Which candidates satisfy the indexed equality / IN predicate `id`.
+  static uint64_t EqualityHits(uint32_t id, const CompiledRuleSet::Scratch::EqualityCandidates& candidates) {
+    uint64_t hits = 0;
+    for (const auto& [candidate, predicates] : candidates.found) {
+      if (std::binary_search(predicates->begin(), predicates->end(), id)) hits |= uint64_t{1} << candidate;
+    }
+    return hits;
   }
 
   void EnsurePatternHits(uint32_t source_id) {
@@ -1249,12 +1264,11 @@ class Evaluation {
     }
     if (head.kind == Predicate::Kind::kStringTest && p.function == Function::kContains) return Contains(p);
     if (head.indexed && !head.cidrs && (head.kind == Predicate::Kind::kCompare || head.kind == Predicate::Kind::kIn)) {
-      // The common guard, answered from the hit mask alone: what the loop
-      // below gives for it, without going through the candidates again.
-      const CompiledRuleSet::Scratch::EqualityCandidates& candidates = EnsureEqualityHits(head.source);
-      if (candidates.marked) {
-        const CompiledRuleSet::Scratch::PredicateState& state = s_.predicates[id];
-        const uint64_t hits = state.hit_epoch == s_.epoch ? state.hit_mask : 0;
+      // The common guard, answered from its hits and the candidates'
+      // summary: what the loop below gives for it, without the loop.
+      const CompiledRuleSet::Scratch::EqualityCandidates& candidates = EnsureEqualityLookup(head.source);
+      if (candidates.indexed) {
+        const uint64_t hits = EqualityHits(id, candidates);
         // IN: a candidate hit; NOT IN: a non-NULL candidate missed.
         const bool any_true = head.kind == Predicate::Kind::kIn && head.negated ? hits != candidates.non_null_mask
                                                                                 : hits != 0;
@@ -1263,7 +1277,7 @@ class Evaluation {
     }
     const std::vector<ScalarRef>& values = Candidates(head.source);
     bool use_hits = values.size() <= kMaxIndexedCandidates;
-    if (use_hits && head.indexed) EnsureEqualityHits(head.source);
+    const uint64_t equality_hits = use_hits && head.indexed ? EqualityHits(id, EnsureEqualityLookup(head.source)) : 0;
     if (use_hits && head.kind == Predicate::Kind::kPattern) EnsurePatternHits(head.source);
     AnyOf any;
     for (size_t i = 0; i < values.size(); ++i) {
@@ -1275,10 +1289,12 @@ class Evaluation {
       TriBool result = TriBool::kNull;
       switch (head.kind) {
         case Predicate::Kind::kCompare:
-          result = head.indexed && use_hits ? FromBool(Hit(id, i)) : CompareScalar(v, p.literal, p.op, s_.buffer);
+          result = head.indexed && use_hits ? FromBool((equality_hits >> i) & 1)
+                                            : CompareScalar(v, p.literal, p.op, s_.buffer);
           break;
         case Predicate::Kind::kIn:
-          result = head.indexed && use_hits ? FromBool(Hit(id, i) || (head.cidrs && InCidrs(p, v))) : InList(p, v);
+          result = head.indexed && use_hits ? FromBool(((equality_hits >> i) & 1) || (head.cidrs && InCidrs(p, v)))
+                                            : InList(p, v);
           result = Negate(result, head.negated);
           break;
         case Predicate::Kind::kPattern:
