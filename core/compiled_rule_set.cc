@@ -270,7 +270,8 @@ class CompiledRuleSet::Scratch : public RecordView::StopCheck {
  public:
   Scratch(const Impl& impl, RecordViewLimits limits, bool stop_early) : impl_(impl), view(impl.trie, limits) {
     if (stop_early) view.StopEarly(impl.decisive_slots, this);
-    predicates.assign(impl.predicates.size(), PredicateState{});
+    predicate_memo.assign(impl.predicates.size(), PredicateMemo{});
+    pattern_hit.assign(impl.predicates.size(), PatternHit{});
     source_epoch.assign(impl.sources.size(), 0);
     equality_epoch.assign(impl.sources.size(), 0);
     equality_candidates.assign(impl.sources.size(), EqualityCandidates{});
@@ -297,16 +298,18 @@ class CompiledRuleSet::Scratch : public RecordView::StopCheck {
   RecordView view;
   std::string_view record;
   uint32_t epoch = 0;
-  // Per predicate, together: a record's hits are marked, and its values
-  // memoised, in one place (with 10,000 rules these arrays outgrow the
-  // first-level cache).
-  struct PredicateState {
-    uint32_t memo_epoch = 0;  // `value` is this record's when memo_epoch is
+  // Per predicate, 8 bytes: the guards read it for every group of rules a
+  // record's anchors reach, and at 10,000 rules it outgrows the caches.
+  struct PredicateMemo {
+    uint32_t epoch = 0;  // `value` is this record's when epoch is
     TriBool value = TriBool::kNull;
-    uint32_t hit_epoch = 0;   // `hit_mask` is this record's when hit_epoch is
-    uint64_t hit_mask = 0;    // which candidates a pattern predicate hit
   };
-  std::vector<PredicateState> predicates;
+  std::vector<PredicateMemo> predicate_memo;
+  struct PatternHit {
+    uint32_t epoch = 0;  // `mask` is this record's when epoch is
+    uint64_t mask = 0;   // which candidates the pattern predicate hit
+  };
+  std::vector<PatternHit> pattern_hit;  // per predicate; used by patterns only
   std::vector<uint32_t> source_epoch, equality_epoch, pattern_epoch;
   // Per source, what its values are in the equality index (valid when
   // equality_epoch is this record's). An indexed equality or IN looks
@@ -1112,15 +1115,14 @@ class Evaluation {
   }
 
   TriBool PredicateValue(uint32_t id) {
-    const auto& state = s_.predicates[id];
-    return state.memo_epoch == s_.epoch ? state.value : ComputeAndMemoise(id);
+    const auto& memo = s_.predicate_memo[id];
+    return memo.epoch == s_.epoch ? memo.value : ComputeAndMemoise(id);
   }
 
   // Out of line, so that the program walk above stays small.
   __attribute__((noinline)) TriBool ComputeAndMemoise(uint32_t id) {
     TriBool value = Compute(id);
-    s_.predicates[id].memo_epoch = s_.epoch;
-    s_.predicates[id].value = value;
+    s_.predicate_memo[id] = {s_.epoch, value};
     return value;
   }
 
@@ -1212,24 +1214,24 @@ class Evaluation {
       }
       for (uint32_t pattern : *matched) {
         uint32_t predicate = source.pattern_predicate[pattern];
-        if (s_.predicates[predicate].hit_epoch != s_.epoch) s_.pattern_hits.push_back(predicate);
+        if (s_.pattern_hit[predicate].epoch != s_.epoch) s_.pattern_hits.push_back(predicate);
         MarkHit(predicate, i);
       }
     }
   }
 
   void MarkHit(uint32_t predicate, size_t candidate) {
-    CompiledRuleSet::Scratch::PredicateState& state = s_.predicates[predicate];
-    if (state.hit_epoch != s_.epoch) {
-      state.hit_epoch = s_.epoch;
-      state.hit_mask = 0;
+    CompiledRuleSet::Scratch::PatternHit& hit = s_.pattern_hit[predicate];
+    if (hit.epoch != s_.epoch) {
+      hit.epoch = s_.epoch;
+      hit.mask = 0;
     }
-    state.hit_mask |= uint64_t{1} << candidate;
+    hit.mask |= uint64_t{1} << candidate;
   }
 
   bool Hit(uint32_t predicate, size_t candidate) const {
-    const CompiledRuleSet::Scratch::PredicateState& state = s_.predicates[predicate];
-    return state.hit_epoch == s_.epoch && (state.hit_mask >> candidate) & 1;
+    const CompiledRuleSet::Scratch::PatternHit& hit = s_.pattern_hit[predicate];
+    return hit.epoch == s_.epoch && (hit.mask >> candidate) & 1;
   }
 
   bool InCidrs(const Predicate& p, const ScalarRef& value) {
@@ -1409,7 +1411,8 @@ size_t CompiledRuleSet::predicate_count() const { return impl_->predicates.size(
 
 absl::Status CompiledRuleSet::Match(std::string_view record, Scratch& scratch, std::vector<uint32_t>& matched) const {
   if (++scratch.epoch == 0) {  // after 2^32 records: start the memo afresh
-    std::fill(scratch.predicates.begin(), scratch.predicates.end(), CompiledRuleSet::Scratch::PredicateState{});
+    std::fill(scratch.predicate_memo.begin(), scratch.predicate_memo.end(), CompiledRuleSet::Scratch::PredicateMemo{});
+    std::fill(scratch.pattern_hit.begin(), scratch.pattern_hit.end(), CompiledRuleSet::Scratch::PatternHit{});
     std::fill(scratch.source_epoch.begin(), scratch.source_epoch.end(), 0);
     std::fill(scratch.equality_epoch.begin(), scratch.equality_epoch.end(), 0);
     std::fill(scratch.pattern_epoch.begin(), scratch.pattern_epoch.end(), 0);
