@@ -209,7 +209,7 @@ struct Predicate {
 };
 
 // What the evaluation of most predicates reads, 8 bytes each beside the
-// Predicate (a few hundred bytes): with 10,000 rules the predicates far
+// Predicate (312 bytes): with 10,000 generated rules the predicates (~2 MB)
 // outgrow the caches, and the common ones (equalities and IN lists answered
 // by the index, IS NULL, patterns answered by the scan) need no more.
 struct PredicateHead {
