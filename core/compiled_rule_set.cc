@@ -931,7 +931,9 @@ class Compiler {
   static void File(std::vector<GuardedRules>& groups, const std::vector<uint32_t>& guards, uint32_t rule) {
     auto group = std::lower_bound(groups.begin(), groups.end(), guards,
                                   [](const GuardedRules& g, const std::vector<uint32_t>& key) { return g.guards < key; });
-    if (group == groups.end() || group->guards != guards) group = groups.insert(group, GuardedRules{guards.empty() ? GuardedRules::kNoGuard : guards[0], guards, {}});
+    if (group == groups.end() || group->guards != guards) {
+      group = groups.insert(group, GuardedRules{guards.empty() ? GuardedRules::kNoGuard : guards[0], guards, {}});
+    }
     if (group->rules.empty() || group->rules.back() != rule) group->rules.push_back(rule);
   }
 
@@ -1215,12 +1217,12 @@ class Evaluation {
       for (uint32_t pattern : *matched) {
         uint32_t predicate = source.pattern_predicate[pattern];
         if (s_.pattern_hit[predicate].epoch != s_.epoch) s_.pattern_hits.push_back(predicate);
-        MarkHit(predicate, i);
+        MarkPatternHit(predicate, i);
       }
     }
   }
 
-  void MarkHit(uint32_t predicate, size_t candidate) {
+  void MarkPatternHit(uint32_t predicate, size_t candidate) {
     CompiledRuleSet::Scratch::PatternHit& hit = s_.pattern_hit[predicate];
     if (hit.epoch != s_.epoch) {
       hit.epoch = s_.epoch;
@@ -1229,7 +1231,7 @@ class Evaluation {
     hit.mask |= uint64_t{1} << candidate;
   }
 
-  bool Hit(uint32_t predicate, size_t candidate) const {
+  bool PatternHitAt(uint32_t predicate, size_t candidate) const {
     const CompiledRuleSet::Scratch::PatternHit& hit = s_.pattern_hit[predicate];
     return hit.epoch == s_.epoch && (hit.mask >> candidate) & 1;
   }
@@ -1300,7 +1302,7 @@ class Evaluation {
           result = Negate(result, head.negated);
           break;
         case Predicate::Kind::kPattern:
-          result = Negate(FromBool(use_hits ? Hit(id, i) : PatternMatches(p, v)), head.negated);
+          result = Negate(FromBool(use_hits ? PatternHitAt(id, i) : PatternMatches(p, v)), head.negated);
           break;
         case Predicate::Kind::kBetween:
           result = And(CompareScalar(v, p.literal, CompareOp::kGe, s_.buffer),
