@@ -1281,6 +1281,8 @@ class Evaluation {
     }
     const std::vector<ScalarRef>& values = Candidates(head.source);
     bool use_hits = values.size() <= kMaxIndexedCandidates;
+    // Of the indexed predicates only IN lists with CIDRs get here with few
+    // enough candidates to look up (the others were answered above).
     const uint64_t equality_hits = use_hits && head.indexed ? EqualityHits(id, EnsureEqualityLookup(head.source)) : 0;
     if (use_hits && head.kind == Predicate::Kind::kPattern) EnsurePatternHits(head.source);
     AnyOf any;
@@ -1293,12 +1295,10 @@ class Evaluation {
       TriBool result = TriBool::kNull;
       switch (head.kind) {
         case Predicate::Kind::kCompare:
-          result = head.indexed && use_hits ? FromBool((equality_hits >> i) & 1)
-                                            : CompareScalar(v, p.literal, p.op, s_.buffer);
+          result = CompareScalar(v, p.literal, p.op, s_.buffer);
           break;
         case Predicate::Kind::kIn:
-          result = head.indexed && use_hits ? FromBool(((equality_hits >> i) & 1) || (head.cidrs && InCidrs(p, v)))
-                                            : InList(p, v);
+          result = head.indexed && use_hits ? FromBool(((equality_hits >> i) & 1) || InCidrs(p, v)) : InList(p, v);
           result = Negate(result, head.negated);
           break;
         case Predicate::Kind::kPattern:
